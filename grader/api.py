@@ -1,0 +1,294 @@
+"""Orchestration: find assignments and references, grade submissions, record and validate
+references. Keyword-only functions; the CLI is a thin layer over them."""
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from grader import __version__
+from grader.compare import verdict_for
+from grader.data import DATASETS, StagedDataset, fingerprint, resolve_data_root, stage
+from grader.isolation import PACKAGE_PARENT, detect
+from grader.load import Submission, SubmissionError, defined_names, load_submission
+from grader.probes import PROBES
+from grader.results import CheckResult, Status, SubmissionResult
+from grader.run import CheckJob, CheckOutcome, ChildJob, Limits, run_child
+from grader.score import check_result
+from grader.spec import AssignmentSpec, Check, SpecError, load_spec
+
+GRADING_SEED = 0
+ProgressFn = Callable[[str, str, str], None]
+
+
+def assignments_root() -> Path:
+    return Path(os.environ.get("GRADER_ASSIGNMENTS", PACKAGE_PARENT / "assignments"))
+
+
+def reference_root() -> Path:
+    return Path(os.environ.get("GRADER_REFERENCE", PACKAGE_PARENT / "reference"))
+
+
+def list_assignments() -> list[AssignmentSpec]:
+    return [load_spec(p) for p in sorted(assignments_root().glob("*/assignment.toml"))]
+
+
+def find_assignment(name_or_path: str) -> AssignmentSpec:
+    """An assignment by name, or by the path of its folder or assignment.toml."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        path = path / "assignment.toml"
+    if path.is_file():
+        return load_spec(path)
+    candidate = assignments_root() / name_or_path / "assignment.toml"
+    if candidate.is_file():
+        return load_spec(candidate)
+    known = ", ".join(p.parent.name for p in sorted(assignments_root().glob("*/assignment.toml")))
+    raise SpecError(f"no assignment '{name_or_path}' (known: {known or 'none'}; or give a path to an assignment.toml)")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference solution and what was recorded from it."""
+
+    directory: Path
+    expected: dict[str, Any]
+    """check id → the reference's measurement."""
+    metrics: dict[str, Any]
+
+    @property
+    def solution(self) -> Path:
+        return self.directory / "solution.py"
+
+    def factory(self, entry: str) -> Callable[[], Any]:
+        """The reference's entry class, imported in the parent (trusted code)."""
+        spec = importlib.util.spec_from_file_location(f"reference_{self.directory.name}", self.solution)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return getattr(module, entry)
+
+
+def load_reference(spec: AssignmentSpec) -> Reference:
+    import torch
+
+    directory = reference_root() / spec.name
+    if not (directory / "solution.py").is_file():
+        raise SpecError(f"no reference solution for '{spec.name}': expected {directory / 'solution.py'}")
+    expected_file, metrics_file = directory / "expected.pt", directory / "metrics.json"
+    expected = torch.load(expected_file, weights_only=True) if expected_file.is_file() else {}
+    metrics = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
+    return Reference(directory, expected, metrics)
+
+
+def resolve_device(device: str) -> str:
+    """'auto' → 'cuda' when a GPU is visible, else 'cpu'."""
+    if device == "auto":
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"unknown device '{device}' (auto, cpu, cuda)")
+    return device
+
+
+def _device_label(device: str) -> str:
+    if device == "cuda":
+        import torch
+
+        return f"cuda ({torch.cuda.get_device_name(0)})"
+    return f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
+
+
+@dataclass(frozen=True)
+class GradeOptions:
+    """How to grade (the same for every submission of a batch)."""
+
+    data_root: Path | None = None
+    device: str = "auto"
+    isolation: str = "auto"
+    visible_only: bool = False
+    protocol: str | None = None
+    """Override every training check's protocol (e.g. 'quick' for `grader check`)."""
+    only: tuple[str, ...] = ()
+    """Grade only these check ids (empty: all)."""
+    limits: Limits = Limits()
+    download: bool = False
+
+
+def selected_checks(spec: AssignmentSpec, options: GradeOptions) -> list[Check]:
+    checks = [c for c in spec.checks if not (options.visible_only and c.hidden)]
+    if options.only:
+        unknown = set(options.only) - {c.id for c in spec.checks}
+        if unknown:
+            raise SpecError(f"{spec.path}: no check with id {sorted(unknown)}; ids: {[c.id for c in spec.checks]}")
+        checks = [c for c in checks if c.id in options.only]
+    if options.protocol:
+        checks = [replace(c, params={**c.params, "protocol": options.protocol}) if "protocol" in c.params else c
+                  for c in checks]
+    return checks
+
+
+def _stage_if_needed(spec: AssignmentSpec, checks: list[Check], options: GradeOptions) -> StagedDataset | None:
+    if not any(c.probe == "test_accuracy" for c in checks):
+        return None
+    return stage(spec.dataset, resolve_data_root(options.data_root), download=options.download)
+
+
+def _result_without_child(spec: AssignmentSpec, checks: list[Check], name: str, error: str, device: str,
+                          isolation: str, budget: float) -> SubmissionResult:
+    results = tuple(CheckResult(check_id=c.id, name=c.name, probe=c.probe, status=Status.ERROR, points=0.0,
+                                max_points=c.points, hidden=c.hidden, expected=PROBES[c.probe].expects,
+                                found="not run: the submission could not be loaded") for c in checks)
+    return SubmissionResult(assignment=spec.name, title=spec.title, submission=name, checks=results,
+                            isolation=isolation, device=device, seconds=0.0, budget=budget, load_error=error,
+                            graded_at=_now(), grader_version=__version__)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def measure(spec: AssignmentSpec, submission: Submission, checks: list[Check], reference: Reference, *,
+            options: GradeOptions, device: str, staged: StagedDataset | None, seed: int = GRADING_SEED,
+            progress: ProgressFn | None = None):
+    """Run the checks' measure halves on a submission in an isolated child."""
+    info = DATASETS[spec.dataset]
+    factory = None
+    jobs = []
+    for c in checks:
+        probe = PROBES[c.probe]
+        inputs = None
+        if probe.prepare is not None:
+            factory = factory or reference.factory(spec.entry[0])
+            inputs = probe.prepare(factory, c.params)
+        jobs.append(CheckJob(id=c.id, probe=c.probe, params=probe.measure_params(c.params),
+                             timeout=c.timeout_for(device), inputs=inputs))
+    job = ChildJob(submission_dir=submission.directory, main_file=submission.main_file, entry=spec.entry,
+                   dataset=spec.dataset, input_channels=info.channels, image_size=info.image_size,
+                   num_classes=info.num_classes, checks=tuple(jobs), budget=spec.budget_for(device),
+                   device=device, seed=seed, staged_dir=staged.directory if staged else None)
+    sandbox = detect(options.isolation)
+    return sandbox, run_child(job, sandbox, options.limits, on_event=progress or (lambda *a: None))
+
+
+def grade(spec: AssignmentSpec, path: Path, *, options: GradeOptions = GradeOptions(),
+          progress: ProgressFn | None = None) -> SubmissionResult:
+    """Grade one submission (a .py, a folder or a zip) against the spec and its reference."""
+    device = resolve_device(options.device)
+    checks = selected_checks(spec, options)
+    reference = load_reference(spec)
+    staged = _stage_if_needed(spec, checks, options)
+    sandbox = detect(options.isolation)
+    budget = spec.budget_for(device)
+    try:
+        submission = load_submission(path, spec.entry)
+    except SubmissionError as exc:
+        return _result_without_child(spec, checks, path.name, str(exc), _device_label(device),
+                                     sandbox.description, budget)
+    defined = defined_names(submission.main_path)
+    try:
+        _, report = measure(spec, submission, checks, reference, options=options, device=device,
+                            staged=staged, progress=progress)
+    finally:
+        shutil.rmtree(submission.directory, ignore_errors=True)
+    results = []
+    for c in checks:
+        outcome = report.outcomes.get(c.id, CheckOutcome(kind="not_run", message="not run"))
+        verdict = verdict_for(c, outcome, expected=reference.expected.get(c.id), defined=defined,
+                              entry=spec.entry, labels=staged.test_labels if staged else None,
+                              reference_metrics=reference.metrics)
+        output = outcome.output + (("\n" if outcome.output else "") + outcome.traceback if outcome.traceback else "")
+        results.append(check_result(c, verdict, seconds=outcome.seconds, timeout=c.timeout_for(device), output=output))
+    notes = list(report.notes)
+    if report.load_error:
+        notes.append("Your file could not be imported, so no check could run; fix the error shown above first.")
+    return SubmissionResult(
+        assignment=spec.name, title=spec.title, submission=submission.name, checks=tuple(results),
+        isolation=sandbox.description, device=_device_label(device), seconds=round(report.seconds, 2),
+        budget=budget, stdout=report.stdout, stderr=report.stderr,
+        load_error=(report.load_error + ("\n\n" + report.load_traceback if report.load_traceback else "")).strip(),
+        notes=tuple(notes), seeds={"grading": GRADING_SEED}, graded_at=_now(), grader_version=__version__)
+
+
+# ------------------------------------------------------------------------------------ references
+
+def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options: GradeOptions,
+                     progress: ProgressFn | None = None, log: Callable[[str], None] = print) -> Path:
+    """Measure the reference solution with every probe (expected.pt) and its accuracy under
+    `protocol` over `seeds` seeds (metrics.json). Returns the reference folder."""
+    import torch
+
+    reference = load_reference(spec)
+    device = resolve_device(options.device)
+    submission = Submission("solution.py", reference.directory, "solution.py")
+    static = [c for c in spec.checks if c.probe != "test_accuracy"]
+    sandbox, report = measure(spec, submission, static, reference, options=options, device="cpu",
+                              staged=None, progress=progress)
+    expected = {}
+    for c in static:
+        outcome = report.outcomes[c.id]
+        if outcome.kind != "measured":
+            raise RuntimeError(f"the reference failed check '{c.id}': {outcome.kind}: {outcome.message}\n{outcome.traceback}")
+        expected[c.id] = outcome.data
+    torch.save(expected, reference.directory / "expected.pt")
+    log(f"recorded expected measurements for {len(expected)} checks → {reference.directory / 'expected.pt'}")
+
+    root = resolve_data_root(options.data_root)
+    staged = stage(spec.dataset, root, download=options.download)
+    accuracy_check = Check(id="test_accuracy", name="accuracy", probe="test_accuracy", points=1.0, hidden=False,
+                           timeout={"cpu": 3600.0, "cuda": 3600.0},
+                           params={**{k: p.default for k, p in PROBES["test_accuracy"].params.items()},
+                                   "protocol": protocol})
+    from grader.probes.training import accuracy
+
+    accuracies, seconds = [], []
+    long_spec = replace(spec, budgets={"cpu": 3600.0, "cuda": 3600.0})
+    for seed in range(seeds):
+        start = time.monotonic()
+        _, run = measure(long_spec, submission, [accuracy_check], reference, options=options, device=device,
+                         staged=staged, seed=seed, progress=progress)
+        outcome = run.outcomes["test_accuracy"]
+        if outcome.kind != "measured":
+            raise RuntimeError(f"reference training failed (seed {seed}): {outcome.message}\n{outcome.traceback}\n{run.stderr[-2000:]}")
+        accuracies.append(accuracy(outcome.data["predictions"], staged.test_labels))
+        seconds.append(outcome.seconds)
+        log(f"seed {seed}: accuracy {accuracies[-1]:.4f} in {time.monotonic() - start:.1f} s")
+    acc = torch.tensor(accuracies, dtype=torch.float64)
+    from grader.train import get_protocol
+
+    metrics_file = reference.directory / "metrics.json"
+    metrics = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {"protocols": {}}
+    metrics["assignment"] = spec.name
+    metrics["protocols"][protocol] = {
+        "protocol": get_protocol(spec.dataset, protocol).description,
+        "accuracy_mean": round(float(acc.mean()), 4),
+        "accuracy_std": round(float(acc.std()) if len(accuracies) > 1 else 0.0, 4),
+        "accuracies": [round(a, 4) for a in accuracies], "seeds": list(range(seeds)),
+        "train_seconds_mean": round(sum(seconds) / len(seconds), 1),
+        "device": _device_label(device), "torch": torch.__version__, "torchvision": _torchvision_version(),
+        "python": platform.python_version(), "dataset": spec.dataset,
+        "dataset_fingerprint": fingerprint(spec.dataset, root), "isolation": sandbox.level,
+        "recorded_at": _now(), "grader_version": __version__,
+    }
+    metrics_file.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    log(f"recorded metrics → {metrics_file}")
+    return reference.directory
+
+
+def _torchvision_version() -> str:
+    import torchvision
+
+    return torchvision.__version__
+
+
+def validate(spec: AssignmentSpec, *, options: GradeOptions = GradeOptions(),
+             progress: ProgressFn | None = None) -> SubmissionResult:
+    """Grade the reference solution; it must earn full marks within budget."""
+    return grade(spec, load_reference(spec).solution, options=options, progress=progress)

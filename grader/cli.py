@@ -1,0 +1,188 @@
+"""The `grader` command: parse options, call grader.api, render, set the exit code.
+
+Exit codes: 0 graded (whatever the score), 1 `validate` found the reference short of full marks,
+2 a usage or set-up problem (bad spec, missing data, no such file)."""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import click
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from grader import api
+from grader.data import DataNotFoundError
+from grader.isolation import IsolationUnavailable
+from grader.load import SubmissionError
+from grader.report import print_result, summary_table, write_gradescope, write_html
+from grader.results import SubmissionResult
+from grader.spec import AssignmentSpec, SpecError
+
+console = Console(stderr=False)
+errors = Console(stderr=True)
+
+_common = [
+    click.option("--data-root", type=click.Path(path_type=Path), default=None,
+                 help="Dataset folder (else $GRADER_DATA, else the user cache dir)."),
+    click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True),
+    click.option("--isolation", type=click.Choice(["auto", "strong", "basic"]), default="auto", show_default=True,
+                 help="strong = bubblewrap sandbox (fails if unavailable); auto = strong where possible."),
+    click.option("--download", is_flag=True, help="Let torchvision download missing datasets."),
+]
+
+
+def common_options(f):
+    for option in reversed(_common):
+        f = option(f)
+    return f
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Set-up problems become one clear message and exit code 2, never a traceback."""
+    try:
+        yield
+    except (SpecError, DataNotFoundError, IsolationUnavailable, SubmissionError, FileNotFoundError) as exc:
+        errors.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        sys.exit(2)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[api.ProgressFn]:
+    """A rich spinner line per check while the child works."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=errors, transient=True) as progress:
+        task = progress.add_task(label)
+
+        def update(kind: str, check_id: str, message: str) -> None:
+            if kind == "start":
+                progress.update(task, description=f"{label}: {check_id}")
+            elif kind == "progress":
+                progress.update(task, description=f"{label}: {check_id}: {message}")
+        yield update
+
+
+def _options(data_root: Path | None, device: str, isolation: str, download: bool, **extra) -> api.GradeOptions:
+    return api.GradeOptions(data_root=data_root, device=device, isolation=isolation, download=download, **extra)
+
+
+def _write_reports(result: SubmissionResult, out: Path | None, *, show_hidden: bool) -> Path | None:
+    if out is None:
+        return None
+    out.mkdir(parents=True, exist_ok=True)
+    write_gradescope(result, out / "results.json")
+    return write_html(result, out / "report.html", show_hidden=show_hidden)
+
+
+@click.group()
+@click.version_option(package_name="cnn-grader")
+def main() -> None:
+    """Grade PyTorch CNN exercises: shapes, gradients and training, in an isolated process."""
+
+
+@main.command()
+@click.argument("assignment")
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write report.html and results.json here.")
+@click.option("--only", default="", help="Comma-separated check ids to run.")
+@click.option("--protocol", default=None, help="Override the training protocol (quick, full).")
+@common_options
+def grade(assignment: str, submission: Path, out: Path | None, only: str, protocol: str | None, **common) -> None:
+    """Grade SUBMISSION (.py, folder or zip) for ASSIGNMENT, all checks (instructor view)."""
+    with _user_errors():
+        spec = api.find_assignment(assignment)
+        options = _options(**common, only=tuple(filter(None, only.split(","))), protocol=protocol)
+        with _progress(f"grading {submission.name}") as progress:
+            result = api.grade(spec, submission, options=options, progress=progress)
+    print_result(result, console)
+    report = _write_reports(result, out, show_hidden=True)
+    if report:
+        console.print(f"report: {report}\nresults: {out / 'results.json'}")
+
+
+@main.command()
+@click.argument("assignment")
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Also write report.html here.")
+@common_options
+def check(assignment: str, submission: Path, out: Path | None, **common) -> None:
+    """The student's command: visible checks only, quick training protocol."""
+    with _user_errors():
+        spec = api.find_assignment(assignment)
+        options = _options(**common, visible_only=True, protocol="quick")
+        with _progress(f"checking {submission.name}") as progress:
+            result = api.grade(spec, submission, options=options, progress=progress)
+    print_result(result, console, show_hidden=False)
+    hidden = sum(1 for c in spec.checks if c.hidden)
+    if hidden:
+        console.print(f"[dim]{hidden} more check(s) are hidden and run when your work is graded.[/]")
+    report = _write_reports(result, out, show_hidden=False)
+    if report:
+        console.print(f"report: {report}")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--out", type=click.Path(path_type=Path), default=None)
+@common_options
+def validate(assignment: str, out: Path | None, **common) -> None:
+    """Grade the reference solution: it must earn full marks within budget (exit 1 if not)."""
+    with _user_errors():
+        spec = api.find_assignment(assignment)
+        with _progress(f"validating {spec.name}") as progress:
+            result = api.validate(spec, options=_options(**common), progress=progress)
+    print_result(result, console)
+    _write_reports(result, out, show_hidden=True)
+    ok = result.score == result.max_score and result.seconds <= result.budget
+    console.print(f"[bold {'green' if ok else 'red'}]{'valid' if ok else 'NOT valid'}:[/] reference scored "
+                  f"{result.score:g}/{result.max_score:g} in {result.seconds:.1f} s (budget {result.budget:.0f} s)")
+    sys.exit(0 if ok else 1)
+
+
+@main.command(name="list")
+def list_() -> None:
+    """List the assignments."""
+    with _user_errors():
+        for spec in api.list_assignments():
+            points = sum(c.points for c in spec.checks)
+            console.print(f"[bold]{spec.name}[/]  {spec.title}  ({len(spec.checks)} checks, {points:g} points, "
+                          f"{spec.dataset})")
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("demo-reports"), show_default=True)
+@common_options
+def demo(out: Path, **common) -> None:
+    """Grade every assignment's bundled example submissions and write their reports."""
+    rows: list[tuple[str, SubmissionResult, Path | None]] = []
+    with _user_errors():
+        for spec in api.list_assignments():
+            for example in sorted((spec.path.parent / "examples").glob("*.py")):
+                label = f"{spec.name}/{example.stem}"
+                with _progress(f"grading {label}") as progress:
+                    result = api.grade(spec, example, options=_options(**common), progress=progress)
+                rows.append((label, result, _write_reports(result, out / spec.name / example.stem, show_hidden=True)))
+    summary_table(rows, console)
+    console.print(f"HTML reports: {out.resolve()}/<assignment>/<example>/report.html")
+
+
+@main.group()
+def reference() -> None:
+    """Record reference measurements and metrics."""
+
+
+@reference.command()
+@click.argument("assignment")
+@click.option("--protocol", default="quick", show_default=True, help="Training protocol to measure (quick, full).")
+@click.option("--seeds", default=3, show_default=True, help="Number of training seeds.")
+@common_options
+def record(assignment: str, protocol: str, seeds: int, **common) -> None:
+    """Train the reference solution and write expected.pt and metrics.json."""
+    with _user_errors():
+        spec = api.find_assignment(assignment)
+        with _progress(f"recording {spec.name}") as progress:
+            api.record_reference(spec, protocol=protocol, seeds=seeds, options=_options(**common),
+                                 progress=progress, log=console.print)

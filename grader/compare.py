@@ -1,0 +1,46 @@
+"""Measured vs expected: turn what happened to a check in the child into a Verdict."""
+from __future__ import annotations
+
+from typing import Any
+
+from grader.probes import PROBES
+from grader.probes.base import JudgeContext, Verdict
+from grader.results import Status
+from grader.run import CheckOutcome
+from grader.spec import Check
+
+
+def verdict_for(check: Check, outcome: CheckOutcome, *, expected: dict[str, Any] | None,
+                defined: set[str], entry: tuple[str, ...], labels: Any = None,
+                reference_metrics: dict[str, Any] | None = None) -> Verdict:
+    """Judge one check. Anything but a clean measurement earns nothing."""
+    probe = PROBES[check.probe]
+    expects = probe.expects
+    if outcome.kind == "measured":
+        if probe.needs_reference and expected is None:
+            return Verdict(0.0, expects, "no recorded reference measurement for this check",
+                           "the instructor must run: grader reference record <assignment>", status=Status.ERROR)
+        try:
+            return probe.judge(JudgeContext(measured=outcome.data, expected=expected, params=check.params,
+                                            labels=labels, reference_metrics=reference_metrics))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            return Verdict(0.0, expects, f"the measurement sent by the grading process was malformed "
+                                         f"({type(exc).__name__}: {exc})", status=Status.ERROR)
+    if outcome.kind == "measure_failed":
+        return Verdict(0.0, expects, outcome.message, outcome.hint, status=Status.FAILED)
+    if outcome.kind == "missing":
+        others = sorted(n for n in defined if n not in entry and n[:1].isupper())
+        found = f"{', '.join(entry)} is not defined in your file" + (
+            f" (it defines: {', '.join(others)})" if others else "")
+        return Verdict(0.0, f"a class named {', '.join(entry)}", found,
+                       "names are case-sensitive: define exactly the name the brief asks for",
+                       status=Status.MISSING)
+    if outcome.kind == "error":
+        return Verdict(0.0, expects, f"your code raised {outcome.message}",
+                       "the traceback under 'output' shows where", status=Status.ERROR)
+    if outcome.kind == "timeout":
+        return Verdict(0.0, expects, f"{outcome.message} ({check.name}: limit {check.timeout['cpu']:.0f} s on CPU, "
+                                     f"{check.timeout['cuda']:.0f} s on CUDA)",
+                       "look for an endless loop, a sleep, or training that is much slower than needed",
+                       status=Status.TIMEOUT)
+    return Verdict(0.0, expects, outcome.message, status=Status.ERROR)

@@ -1,0 +1,261 @@
+"""Datasets for the grader: where they live, how to load them, and what the grading child may see.
+
+Runs in the trusted parent. The untrusted child only ever gets a staged folder (see `stage`):
+training images and labels plus unlabeled test images; test labels never leave the parent.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Static facts about a dataset the chapter uses."""
+
+    name: str
+    """Key used everywhere ("mnist", "cifar10")."""
+    title: str
+    """Human name for messages."""
+    channels: int
+    image_size: int
+    """Height and width in pixels (images are square)."""
+    num_classes: int
+    classes: tuple[str, ...]
+    mean: tuple[float, ...]
+    """Per-channel mean on a 0-1 scale, as in the chapter's `Normalize`."""
+    std: tuple[float, ...]
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    "mnist": DatasetInfo(
+        name="mnist", title="MNIST", channels=1, image_size=28, num_classes=10,
+        classes=tuple(str(d) for d in range(10)), mean=(0.5,), std=(0.5,)),
+    "cifar10": DatasetInfo(
+        name="cifar10", title="CIFAR-10", channels=3, image_size=32, num_classes=10,
+        classes=("airplane", "automobile", "bird", "cat", "deer",
+                 "dog", "frog", "horse", "ship", "truck"),
+        mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)),
+}
+
+# File layouts, relative to the data root.
+_NUMPY_DIR = "cifar10"
+_NUMPY_FILES = ("train_images.npy", "train_labels.npy", "test_images.npy", "test_labels.npy")
+_MNIST_DIR = "MNIST/raw"
+_MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+_BATCHES_DIR = "cifar-10-batches-py"
+_BATCHES_FILES = ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5",
+                  "test_batch", "batches.meta")
+STAGED_FILES = ("train_images.npy", "train_labels.npy", "test_images.npy")
+"""What a staged folder holds; deliberately no test labels."""
+
+
+class DataNotFoundError(Exception):
+    """No usable copy of a dataset under the data root; the message says where to put one."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split of a dataset: uint8 images [N, C, H, W] and int64 labels [N]."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+
+    def __post_init__(self) -> None:
+        if self.images.dtype != torch.uint8 or self.images.ndim != 4:
+            raise ValueError(f"images must be uint8 [N, C, H, W], got {self.images.dtype} "
+                             f"{list(self.images.shape)}")
+        if self.labels.dtype != torch.int64 or self.labels.shape != self.images.shape[:1]:
+            raise ValueError(f"labels must be int64 [{len(self.images)}], got {self.labels.dtype} "
+                             f"{list(self.labels.shape)}")
+
+
+@dataclass(frozen=True)
+class StagedDataset:
+    """A staged folder the child may read, and the test labels that stay in the parent."""
+
+    dataset: str
+    directory: Path
+    """Holds `STAGED_FILES`."""
+    test_labels: torch.Tensor
+    fingerprint: str
+
+
+def user_cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/cnn-grader`, or `~/.cache/cnn-grader`."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cnn-grader"
+
+
+def resolve_data_root(explicit: Path | None) -> Path:
+    """The data root: `--data-root` if given, else `$GRADER_DATA`, else the user cache's `data/`."""
+    if explicit is not None:
+        return Path(explicit).expanduser()
+    if env := os.environ.get("GRADER_DATA"):
+        return Path(env).expanduser()
+    return user_cache_dir() / "data"
+
+
+def _info(dataset: str) -> DatasetInfo:
+    try:
+        return DATASETS[dataset]
+    except KeyError:
+        raise KeyError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}") from None
+
+
+def _missing(folder: Path, names: tuple[str, ...]) -> list[str]:
+    return [n for n in names if not (folder / n).is_file()]
+
+
+def _located_files(dataset: str, root: Path) -> tuple[list[Path], list[str]]:
+    """The files of the first complete layout under `root`, and what was searched (for errors)."""
+    root = Path(root)
+    layouts = [(_MNIST_DIR, _MNIST_FILES)] if dataset == "mnist" else \
+        [(_NUMPY_DIR, _NUMPY_FILES), (_BATCHES_DIR, _BATCHES_FILES)]
+    searched = []
+    for folder, names in layouts:
+        missing = _missing(root / folder, names)
+        if not missing:
+            return [root / folder / n for n in names], searched
+        searched.append(f"{root / folder}/ (missing: {', '.join(missing)})")
+    return [], searched
+
+
+def _not_found(dataset: str, root: Path, searched: list[str], problems: list[str]) -> DataNotFoundError:
+    info = _info(dataset)
+    if dataset == "mnist":
+        where = [f"  {root / _MNIST_DIR}/  with the uncompressed idx files "
+                 f"{', '.join(_MNIST_FILES)} (torchvision's MNIST layout)"]
+    else:
+        where = [f"  {root / _NUMPY_DIR}/  with {', '.join(_NUMPY_FILES)} "
+                 "(numpy layout: images uint8 N,H,W,C; labels int64)",
+                 f"  {root / _BATCHES_DIR}/  with {', '.join(_BATCHES_FILES)} "
+                 "(torchvision's layout: the official cifar-10-python.tar.gz, extracted)"]
+    lines = [f"{info.title} not found under data root {root}.", "Searched:",
+             *(f"  {s}" for s in searched), *problems,
+             "Where the files go (either layout):" if len(where) > 1 else "Where the files go:", *where,
+             "Choose another data root with --data-root or the GRADER_DATA environment variable, "
+             "or pass --download to let torchvision fetch it into the data root."]
+    return DataNotFoundError("\n".join(lines))
+
+
+def _from_numpy(folder: Path, train: bool) -> Split:
+    prefix = "train" if train else "test"
+    images = np.load(folder / f"{prefix}_images.npy", allow_pickle=False)
+    labels = np.load(folder / f"{prefix}_labels.npy", allow_pickle=False)
+    return Split(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(),
+                 torch.from_numpy(labels.astype(np.int64, copy=False)))
+
+
+def split_from_torchvision(ds: Any) -> Split:
+    """A `Split` from a torchvision MNIST/CIFAR10 object, via its `.data`/`.targets` arrays."""
+    data = torch.as_tensor(ds.data)
+    images = data.unsqueeze(1) if data.ndim == 3 else data.permute(0, 3, 1, 2)
+    return Split(images.contiguous(), torch.as_tensor(ds.targets, dtype=torch.int64))
+
+
+def _torchvision_split(dataset: str, root: Path, train: bool, download: bool) -> Split:
+    from torchvision import datasets
+
+    cls = datasets.MNIST if dataset == "mnist" else datasets.CIFAR10
+    return split_from_torchvision(cls(str(root), train=train, download=download))
+
+
+def load_split(dataset: str, root: Path, *, train: bool, download: bool = False) -> Split:
+    """Load the train or test split from the first layout found under `root`.
+
+    Order: the numpy layout (`cifar10/*.npy`, CIFAR-10 only), torchvision's layouts, then a
+    torchvision download into `root` if `download`. Raises `DataNotFoundError` otherwise.
+    """
+    _info(dataset)
+    root = Path(root)
+    files, searched = _located_files(dataset, root)
+    problems = []
+    if files and files[0].suffix == ".npy":
+        return _from_numpy(files[0].parent, train)
+    if files:
+        try:
+            return _torchvision_split(dataset, root, train, download=False)
+        except RuntimeError as err:  # e.g. an MD5 mismatch in cifar-10-batches-py
+            problems.append(f"  {files[0].parent}/ was rejected by torchvision: {err}")
+    if download:
+        try:
+            return _torchvision_split(dataset, root, train, download=True)
+        except (OSError, RuntimeError) as err:
+            problems.append(f"  download into {root} failed: {str(err).strip()}")
+    raise _not_found(dataset, root, searched, problems)
+
+
+_HASH_CACHE: dict[tuple[str, int, int], str] = {}
+
+
+def _file_sha256(path: Path) -> str:
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _HASH_CACHE:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+        _HASH_CACHE[key] = h.hexdigest()
+    return _HASH_CACHE[key]
+
+
+def fingerprint(dataset: str, root: Path) -> str:
+    """16 hex digits of SHA-256 over the names and bytes of the dataset files `load_split` uses.
+
+    Depends on the layout: the numpy and the pickled copies of CIFAR-10 fingerprint differently.
+    """
+    _info(dataset)
+    files, searched = _located_files(dataset, Path(root))
+    if not files:
+        raise _not_found(dataset, Path(root), searched, [])
+    h = hashlib.sha256(dataset.encode())
+    for path in files:
+        h.update(f"\0{path.name}\0{_file_sha256(path)}".encode())
+    return h.hexdigest()[:16]
+
+
+def _write_staged(folder: Path, train: Split, test_images: torch.Tensor) -> None:
+    arrays = {"train_images.npy": train.images.numpy(), "train_labels.npy": train.labels.numpy(),
+              "test_images.npy": test_images.numpy()}
+    for name, array in arrays.items():
+        np.save(folder / name, np.ascontiguousarray(array), allow_pickle=False)
+        (folder / name).chmod(0o644)
+    folder.chmod(0o755)
+
+
+def stage(dataset: str, root: Path, cache_dir: Path | None = None, *,
+          download: bool = False) -> StagedDataset:
+    """Write what the grading child may see into `<cache_dir>/<dataset>-<fingerprint>/`.
+
+    `cache_dir` defaults to `<user cache>/staged`. The folder holds `STAGED_FILES` (world-readable)
+    and never the test labels, which are returned instead. An existing folder is reused; a new one
+    is written to a temporary folder and renamed into place, so concurrent stagers are safe.
+    """
+    root = Path(root)
+    test = load_split(dataset, root, train=False, download=download)
+    fp = fingerprint(dataset, root)
+    parent = Path(cache_dir) if cache_dir is not None else user_cache_dir() / "staged"
+    target = parent / f"{dataset}-{fp}"
+    if _missing(target, STAGED_FILES):
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+        try:
+            _write_staged(tmp, load_split(dataset, root, train=True), test.images)
+            os.rename(tmp, target)
+        except OSError:
+            if _missing(target, STAGED_FILES):  # not a lost race with another stager
+                raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return StagedDataset(dataset=dataset, directory=target, test_labels=test.labels, fingerprint=fp)

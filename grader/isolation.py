@@ -1,0 +1,146 @@
+"""How the grading child is isolated: bubblewrap namespaces where available, else plain limits.
+
+The *strong* level runs the child in bubblewrap with new mount, PID, network, IPC and UTS
+namespaces: the child sees only the Python installation, the grader package, the submission, the
+staged training data (no test labels) and its own scratch folders — never the reference
+solutions, the specs or the original data root — has no network, and every process it starts
+dies with it. Run as root, the child also drops to user `nobody`. The *basic* level (no usable
+bubblewrap) still has a process group, resource limits, a scrubbed environment and a fresh
+working directory, and every report says which level was used.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import site
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import grader
+
+NOBODY = 65534
+PACKAGE_PARENT = Path(grader.__file__).resolve().parent.parent
+"""The folder holding the `grader` package (the repository root in a development install)."""
+
+CHILD_ROOT = Path("/grading")
+"""Where the strong level mounts the child's folders."""
+
+
+class IsolationUnavailable(RuntimeError):
+    """Strong isolation was required but cannot be had on this machine."""
+
+
+@dataclass(frozen=True)
+class Mount:
+    host: Path
+    child: Path
+    writable: bool = False
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    level: str
+    """'strong' or 'basic'."""
+    description: str
+    """One line for reports."""
+
+    @property
+    def strong(self) -> bool:
+        return self.level == "strong"
+
+    def child_path(self, host: Path, mounts: list[Mount]) -> Path:
+        """Where the child sees a host path (identity at the basic level)."""
+        for m in mounts:
+            if host == m.host or m.host in host.parents:
+                return m.child / host.relative_to(m.host) if self.strong else host
+        raise ValueError(f"{host} is not mounted into the child")
+
+    def command(self, argv: list[str], mounts: list[Mount], *, cwd: Path, gpu: bool) -> list[str]:
+        """The command line that starts `argv` inside the sandbox."""
+        if not self.strong:
+            return argv
+        cmd = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+               "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
+               "--perms", "1777", "--tmpfs", "/tmp"]
+        for system_dir in ("/usr", "/etc", "/opt/conda"):
+            if Path(system_dir).is_dir() and not _is_hidden(Path(system_dir)):
+                cmd += ["--ro-bind", system_dir, system_dir]
+        for link in ("lib", "lib64", "bin", "sbin"):
+            target = Path("/" + link)
+            if target.is_symlink():
+                cmd += ["--symlink", os.readlink(target), str(target)]
+            elif target.is_dir():
+                cmd += ["--ro-bind", str(target), str(target)]
+        if gpu:
+            for dev in sorted(Path("/dev").glob("nvidia*")):
+                cmd += ["--dev-bind", str(dev), str(dev)]
+            cmd += ["--ro-bind", "/sys", "/sys"]
+        created: set[Path] = set()
+        for m in [*_python_mounts(), *mounts]:
+            for parent in reversed(m.child.parents):
+                if parent != Path("/") and parent not in created and not _is_system(parent):
+                    cmd += ["--perms", "0755", "--dir", str(parent)]
+                    created.add(parent)
+            cmd += ["--bind" if m.writable else "--ro-bind", str(m.host), str(m.child)]
+            created.add(m.child)
+        cmd += ["--chdir", str(cwd)]
+        if os.geteuid() == 0:
+            cmd += ["/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+        else:
+            cmd.insert(1, "--unshare-user")
+        return cmd + argv
+
+
+def _is_system(path: Path) -> bool:
+    return str(path) in ("/usr", "/etc", "/opt/conda", "/lib", "/lib64", "/bin", "/sbin")
+
+
+def _is_hidden(path: Path) -> bool:
+    """True if mounting `path` would expose the grader's own repository."""
+    return path == PACKAGE_PARENT or path in PACKAGE_PARENT.parents
+
+
+def _python_mounts() -> list[Mount]:
+    """The interpreter, its standard library and its site-packages, read-only at the same paths."""
+    roots = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    roots |= {Path(p).resolve() for p in [*site.getsitepackages(), site.getusersitepackages()] if Path(p).is_dir()}
+    roots = {r for r in roots if not _is_hidden(r) and not str(r).startswith(("/usr/", "/etc/"))}
+    kept = sorted(r for r in roots if not any(o in r.parents for o in roots))
+    return [Mount(r, r) for r in kept]
+
+
+@functools.lru_cache(maxsize=1)
+def _bwrap_problem() -> str:
+    """Why bubblewrap cannot be used here ('' when it can)."""
+    if not shutil.which("bwrap"):
+        return "bubblewrap (bwrap) is not installed"
+    if os.geteuid() == 0 and not Path("/usr/bin/setpriv").exists():
+        return "setpriv (util-linux) is missing, needed to drop root"
+    probe = ["bwrap", "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/", "--proc", "/proc", "true"]
+    if os.geteuid() != 0:
+        probe.insert(1, "--unshare-user")
+    try:
+        result = subprocess.run(probe, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap failed to start: {exc}"
+    return "" if result.returncode == 0 else f"bubblewrap cannot create namespaces here: {result.stderr.strip()[:200]}"
+
+
+def detect(preference: str = "auto") -> Sandbox:
+    """The best isolation this machine offers. `preference`: 'auto', 'strong' (fail if
+    unavailable) or 'basic'."""
+    if preference not in ("auto", "strong", "basic"):
+        raise ValueError(f"unknown isolation level '{preference}' (auto, strong, basic)")
+    problem = _bwrap_problem() if preference != "basic" else "basic isolation was requested"
+    if not problem:
+        who = "as user nobody" if os.geteuid() == 0 else "in a user namespace"
+        return Sandbox("strong", f"strong: bubblewrap mount/PID/network namespaces, {who}, resource limits; "
+                                 "no access to reference solutions, specs or test labels")
+    if preference == "strong":
+        raise IsolationUnavailable(f"strong isolation unavailable: {problem}. Install bubblewrap "
+                                   "(Debian/Ubuntu: apt-get install bubblewrap) or use --isolation basic.")
+    return Sandbox("basic", f"basic: process group, resource limits, scrubbed environment; NOT sandboxed "
+                            f"from your files or network ({problem})")

@@ -1,0 +1,54 @@
+"""The probe registry: one place that knows every probe, its parameters and its two halves.
+
+A probe has a *measure* half that runs inside the isolated child on the submission (or on the
+reference, when it is recorded) and returns plain data and tensors, and a *judge* half that runs
+in the parent and turns a measurement plus the recorded reference measurement into a verdict.
+Only parameters marked ``measure=True`` are ever sent to the child.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from grader.probes.base import JudgeContext, MeasureContext, Param, Verdict
+
+__all__ = ["PROBES", "Probe", "Param", "Verdict", "JudgeContext", "MeasureContext", "register"]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A registered probe."""
+
+    name: str
+    title: str
+    """Default check name shown to students."""
+    measure: Callable[[MeasureContext, dict[str, Any]], dict[str, Any]]
+    judge: Callable[[JudgeContext], Verdict]
+    expects: str = ""
+    """What a correct submission does, in a student's words (shown when no measurement exists)."""
+    params: dict[str, Param] = field(default_factory=dict)
+    default_timeout: float | dict[str, float] = 60.0
+    needs_reference: bool = True
+    """Whether judging compares with a recorded reference measurement."""
+    prepare: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None
+    """Parent-side: build tensors the child needs (e.g. reference weights). Gets (reference
+    model factory, params)."""
+
+    def measure_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The subset of parameters the child may see."""
+        return {k: v for k, v in params.items() if self.params[k].measure}
+
+
+PROBES: dict[str, Probe] = {}
+
+
+def register(probe: Probe) -> Probe:
+    """Add a probe; refuses duplicates."""
+    if probe.name in PROBES:
+        raise ValueError(f"probe '{probe.name}' is already registered")
+    PROBES[probe.name] = probe
+    return probe
+
+
+# Importing the families registers them.
+from grader.probes import shapes, gradients, training  # noqa: E402,F401

@@ -1,0 +1,211 @@
+"""Shape probes: output shape, intermediate layer shapes, architecture hyper-parameters."""
+from __future__ import annotations
+
+from typing import Any
+
+from grader.probes.base import (JudgeContext, MeasureContext, Param, Verdict, failed, passed)
+
+
+def _default_shapes(ctx: MeasureContext, batches: tuple[int, ...]) -> list[list[int]]:
+    return [[b, ctx.input_channels, ctx.image_size, ctx.image_size] for b in batches]
+
+
+def _seeded_input(shape: list[int], seed: int) -> Any:
+    import torch
+
+    return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+
+
+def _fmt(shape: Any) -> str:
+    return "[" + ", ".join(str(d) for d in shape) + "]"
+
+
+# ---------------------------------------------------------------------------------- output_shape
+
+def measure_output_shape(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Forward seeded random batches of each shape; return the outputs (or the error per shape)."""
+    import torch
+
+    model = ctx.new_model().eval()
+    runs = []
+    for i, shape in enumerate(params["inputs"] or _default_shapes(ctx, (8, 1))):
+        x = _seeded_input(shape, ctx.seed + i).to(ctx.device)
+        try:
+            with torch.no_grad():
+                runs.append({"input": shape, "output": ctx.forward(model, x).detach().cpu()})
+        except Exception as exc:  # noqa: BLE001 - the student's error is the measurement
+            runs.append({"input": shape, "error": ctx.describe(exc)})
+    return {"runs": runs}
+
+
+def judge_output_shape(ctx: JudgeContext) -> Verdict:
+    expected_runs = ctx.expected["runs"]
+    lines, problems, hint = [], 0, ""
+    for want, got in zip(expected_runs, ctx.measured["runs"]):
+        want_shape = list(want["output"].shape)
+        if "error" in got:
+            problems += 1
+            lines.append(f"input {_fmt(got['input'])}: forward raised {got['error']}")
+            hint = hint or "run the model on a batch of this shape yourself; print x.shape after each layer"
+            continue
+        got_shape = list(got["output"].shape)
+        ok = got_shape == want_shape
+        problems += not ok
+        lines.append(f"input {_fmt(got['input'])} → output {_fmt(got_shape)}" + ("" if ok else f" (expected {_fmt(want_shape)})"))
+        if not ok and not hint:
+            if got_shape[:1] != want_shape[:1]:
+                hint = ("the batch dimension changed: flatten with torch.flatten(x, 1) or "
+                        "x.view(x.size(0), -1) instead of a hard-coded view(-1, ...)")
+            elif got_shape[-1:] != want_shape[-1:]:
+                hint = f"the last layer must output one score per class: out_features={want_shape[-1]}"
+    expected = "; ".join(f"input {_fmt(w['input'])} → output {_fmt(w['output'].shape)}" for w in expected_runs)
+    found = "; ".join(lines)
+    return failed(expected, found, hint) if problems else passed(expected, found)
+
+
+# ---------------------------------------------------------------------------------- layer_shapes
+
+def measure_layer_shapes(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Record (module path, type, output shape) of every leaf module, in call order."""
+    import torch
+
+    model = ctx.new_model().eval()
+    calls: list[dict[str, Any]] = []
+
+    def hook(name: str):
+        def record(module: Any, _inputs: Any, output: Any) -> None:
+            shape = list(output.shape) if type(output) is torch.Tensor else None
+            calls.append({"path": name, "type": type(module).__name__, "shape": shape})
+        return record
+
+    handles = [m.register_forward_hook(hook(n)) for n, m in model.named_modules()
+               if n and not any(True for _ in m.children())]
+    shape = params["input"] or _default_shapes(ctx, (2,))[0]
+    error = ""
+    try:
+        with torch.no_grad():
+            ctx.forward(model, _seeded_input(shape, ctx.seed).to(ctx.device))
+    except Exception as exc:  # noqa: BLE001
+        error = ctx.describe(exc)
+    for h in handles:
+        h.remove()
+    return {"input": shape, "calls": calls, "error": error}
+
+
+def _layer_sequence(measurement: dict[str, Any], types: list[str]) -> list[dict[str, Any]]:
+    return [c for c in measurement["calls"] if c["type"] in types]
+
+
+def judge_layer_shapes(ctx: JudgeContext) -> Verdict:
+    types = ctx.params["layer_types"]
+    want = _layer_sequence(ctx.expected, types)
+    got = _layer_sequence(ctx.measured, types)
+    expected = " → ".join(f"{c['type']} {_fmt(c['shape'])}" for c in want)
+    found = " → ".join(f"{c['type']} {_fmt(c['shape'] or [])}" for c in got) or "no such layers ran"
+    for i, (w, g) in enumerate(zip(want, got), start=1):
+        if (w["type"], w["shape"]) != (g["type"], g["shape"]):
+            return failed(expected, f"layer {i} ('{g['path']}', {g['type']}) gave {_fmt(g['shape'] or [])}, "
+                                    f"expected {w['type']} {_fmt(w['shape'])}. Sequence: {found}",
+                          "compare each layer's output with the expected sequence; the first "
+                          "mismatch is usually a wrong channel count or a missing pooling step")
+    if ctx.measured["error"]:
+        return failed(expected, f"the forward pass stopped with {ctx.measured['error']} after: {found}",
+                      "the layers listed ran fine; the error is right after the last one")
+    if len(got) != len(want):
+        return failed(expected, f"{len(got)} layers ran, expected {len(want)}: {found}")
+    return passed(expected, found)
+
+
+# ---------------------------------------------------------------------------------- architecture
+
+_HYPER = {
+    "Conv2d": ("in_channels", "out_channels", "kernel_size", "stride", "padding"),
+    "Linear": ("in_features", "out_features"),
+    "MaxPool2d": ("kernel_size", "stride"),
+    "AvgPool2d": ("kernel_size", "stride"),
+    "BatchNorm2d": ("num_features",),
+    "BatchNorm1d": ("num_features",),
+}
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def measure_architecture(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """List leaf layers with key hyper-parameters, in registration order, and parameter counts."""
+    model = ctx.new_model()
+    layers = []
+    for name, module in model.named_modules():
+        kind = type(module).__name__
+        if name and kind in _HYPER:
+            layers.append({"path": name, "type": kind,
+                           **{k: _plain(getattr(module, k, None)) for k in _HYPER[kind]}})
+    params_all = list(model.parameters())
+    return {"layers": layers,
+            "parameters": sum(p.numel() for p in params_all),
+            "trainable": sum(p.numel() for p in params_all if p.requires_grad)}
+
+
+def _layer_hint(kind: str, key: str, index: int, count: int, want: Any) -> str:
+    if kind == "Conv2d" and key == "in_channels" and index == 0:
+        return f"the first Conv2d reads the image, so in_channels must be the number of image channels ({want})"
+    if kind == "Conv2d" and key == "in_channels":
+        return "a Conv2d's in_channels must equal the previous Conv2d's out_channels"
+    if kind == "Linear" and key == "out_features" and index == count - 1:
+        return f"the last Linear layer gives one score per class: out_features={want}"
+    if kind == "Linear" and key == "in_features" and index == 0:
+        return "the first Linear layer's in_features is channels × height × width of the flattened feature map"
+    return ""
+
+
+def judge_architecture(ctx: JudgeContext) -> Verdict:
+    types = ctx.params["layer_types"]
+    want = [l for l in ctx.expected["layers"] if l["type"] in types]
+    got = [l for l in ctx.measured["layers"] if l["type"] in types]
+
+    def describe(layers: list[dict[str, Any]]) -> str:
+        return ", ".join(f"{l['type']}({', '.join(f'{k}={l[k]}' for k in _HYPER[l['type']])})" for l in layers)
+
+    expected = f"{describe(want)}; {ctx.expected['parameters']:,} parameters"
+    counts = lambda ls: {t: sum(l["type"] == t for l in ls) for t in types}  # noqa: E731
+    if counts(want) != counts(got):
+        found_counts = ", ".join(f"{n} {t}" for t, n in counts(got).items())
+        want_counts = ", ".join(f"{n} {t}" for t, n in counts(want).items())
+        return failed(expected, f"{found_counts} layers (expected {want_counts}): {describe(got) or 'none'}",
+                      "define each layer as an attribute (or inside nn.Sequential) in __init__")
+    problems, hint = [], ""
+    for kind in types:
+        w_of, g_of = [l for l in want if l["type"] == kind], [l for l in got if l["type"] == kind]
+        for i, (w, g) in enumerate(zip(w_of, g_of)):
+            for key in _HYPER[kind]:
+                if w[key] != g[key]:
+                    problems.append(f"{kind} #{i + 1} ('{g['path']}'): {key}={g[key]}, expected {w[key]}")
+                    hint = hint or _layer_hint(kind, key, i, len(w_of), w[key])
+    found = f"{describe(got)}; {ctx.measured['parameters']:,} parameters"
+    if problems:
+        return failed(expected, "; ".join(problems), hint)
+    if ctx.measured["parameters"] != ctx.expected["parameters"]:
+        return failed(expected, found + f" (expected {ctx.expected['parameters']:,})",
+                      "the layers match, so an extra layer or a bias setting adds parameters")
+    return passed(expected, found)
+
+
+def register_all() -> None:
+    from grader.probes import Probe, register
+
+    register(Probe(
+        name="output_shape", title="Output shape", expects="logits of shape [batch, classes] for every input batch size", measure=measure_output_shape, judge=judge_output_shape,
+        params={"inputs": Param("shapes", default=[], measure=True)}, default_timeout=30.0))
+    register(Probe(
+        name="layer_shapes", title="Intermediate layer shapes", expects="each layer's output has the shape the brief describes", measure=measure_layer_shapes,
+        judge=judge_layer_shapes, default_timeout=30.0,
+        params={"input": Param("shape", default=[], measure=True),
+                "layer_types": Param("strings", default=["Conv2d", "MaxPool2d", "AvgPool2d", "Linear"])}))
+    register(Probe(
+        name="architecture", title="Layers and hyper-parameters", expects="the layers and sizes the brief describes", measure=measure_architecture,
+        judge=judge_architecture, default_timeout=30.0,
+        params={"layer_types": Param("strings", default=["Conv2d", "Linear"])}))
+
+
+register_all()

@@ -1,0 +1,77 @@
+"""Training probe: accuracy on the real test set after the grader's own seeded protocol.
+
+The child trains and returns predictions for the unlabeled test images; only the parent holds the
+labels, so accuracy cannot be faked without actually classifying the images.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, Verdict
+from grader.results import Status
+
+
+def measure_test_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    from grader.train import get_protocol, load_staged, train_and_predict
+
+    if ctx.staged_dir is None:
+        raise MeasureError("no training data was made available to the grading process")
+    protocol = get_protocol(ctx.dataset, params["protocol"])
+    protocol = dataclasses.replace(protocol, seed=protocol.seed + ctx.seed)
+    data = load_staged(ctx.staged_dir, ctx.device, dataset=ctx.dataset)
+    model = ctx.new_model()
+    ctx.progress(f"training with the '{protocol.name}' protocol ({protocol.description})")
+    try:
+        predictions = train_and_predict(
+            model, data, protocol, device=ctx.device,
+            on_epoch=lambda epoch, loss: ctx.progress(f"epoch {epoch}: mean loss {loss:.4f}"))
+    except (TypeError, ValueError) as exc:  # the protocol's own student-facing checks
+        raise MeasureError(str(exc)) from None
+    return {"protocol": protocol.name, "seed": protocol.seed, "predictions": predictions.cpu()}
+
+
+def accuracy(predictions: Any, labels: Any) -> float:
+    """Share of correct predictions; raises ValueError on a malformed prediction tensor."""
+    import torch
+
+    if type(predictions) is not torch.Tensor or predictions.dtype != torch.int64 or predictions.shape != labels.shape:
+        raise ValueError(f"predictions must be an int64 tensor of shape {list(labels.shape)}")
+    return float((predictions == labels).double().mean())
+
+
+def judge_test_accuracy(ctx: JudgeContext) -> Verdict:
+    protocol = ctx.params["protocol"]
+    recorded = (ctx.reference_metrics or {}).get("protocols", {}).get(protocol)
+    if recorded is None:
+        return Verdict(0.0, "a recorded reference accuracy", f"no reference metrics for protocol '{protocol}'",
+                       f"the instructor must run: grader reference record <assignment> --protocol {protocol}",
+                       status=Status.ERROR)
+    try:
+        acc = accuracy(ctx.measured["predictions"], ctx.labels)
+    except ValueError as exc:
+        return Verdict(0.0, "one class prediction per test image", str(exc), status=Status.ERROR)
+    ref = recorded["accuracy_mean"]
+    full_at = ctx.params["min_fraction_of_reference"] * ref
+    floor = ctx.params["floor_fraction_of_reference"] * ref
+    fraction = 1.0 if acc >= full_at else max(0.0, (acc - floor) / (full_at - floor)) if full_at > floor else 0.0
+    expected = (f"test accuracy ≥ {full_at:.1%} after the '{protocol}' protocol for full points "
+                f"(reference {ref:.1%} ± {recorded['accuracy_std']:.1%}; partial credit above {floor:.1%})")
+    found = f"test accuracy {acc:.1%} on {len(ctx.labels):,} test images"
+    hint = "" if fraction == 1.0 else ("the model trains but learns less than the reference: compare "
+                                        "the layer sizes and activations with the brief")
+    return Verdict(round(fraction, 4), expected, found, hint)
+
+
+def register_all() -> None:
+    from grader.probes import Probe, register
+
+    register(Probe(
+        name="test_accuracy", title="Test accuracy after training", expects="a test accuracy close to the reference's after the grader's training recipe", measure=measure_test_accuracy,
+        judge=judge_test_accuracy, default_timeout={"cpu": 240.0, "cuda": 90.0},
+        params={"protocol": Param("str", default="quick", measure=True),
+                "min_fraction_of_reference": Param("float", default=0.9),
+                "floor_fraction_of_reference": Param("float", default=0.5)}))
+
+
+register_all()

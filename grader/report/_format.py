@@ -1,0 +1,48 @@
+"""Small text helpers shared by the HTML, Gradescope and terminal reports."""
+from __future__ import annotations
+
+from collections import Counter
+
+from grader.results import CheckResult, Status, SubmissionResult
+
+
+def fmt_points(points: float) -> str:
+    """Points without a needless '.0': 7.0 -> '7', 2.5 -> '2.5'."""
+    return f"{round(points, 2):g}"
+
+
+def fmt_seconds(seconds: float) -> str:
+    """Seconds rounded to centiseconds: '0.41 s', '60 s'."""
+    return f"{round(seconds, 2):g} s"
+
+
+def time_used(seconds: float, budget: float) -> str:
+    """'0.41 s of 60 s', or just '0.41 s' when there is no budget."""
+    return f"{fmt_seconds(seconds)} of {fmt_seconds(budget)}" if budget else fmt_seconds(seconds)
+
+
+def score_line(result: SubmissionResult) -> str:
+    """'7 / 10 (70%)'."""
+    return f"{fmt_points(result.score)} / {fmt_points(result.max_score)} ({result.fraction:.0%})"
+
+
+def details(check: CheckResult) -> list[tuple[str, str]]:
+    """The non-empty (label, text) pairs among Expected, Found and Hint."""
+    pairs = [("Expected", check.expected), ("Found", check.found), ("Hint", check.hint)]
+    return [(label, text) for label, text in pairs if text]
+
+
+def needs_attention(check: CheckResult) -> bool:
+    """Whether a student should read why this check did not pass."""
+    return check.status not in (Status.PASSED, Status.SKIPPED)
+
+
+def unsandboxed(isolation: str) -> bool:
+    """Whether the isolation level means student code ran without a sandbox."""
+    return isolation.strip().lower().startswith("basic")
+
+
+def status_counts(checks: tuple[CheckResult, ...]) -> list[tuple[Status, int]]:
+    """How many checks ended in each status, in the order of `Status`."""
+    counts = Counter(c.status for c in checks)
+    return [(s, counts[s]) for s in Status if counts[s]]

@@ -1,0 +1,83 @@
+"""Gradescope autograder results (the `results.json` an autograder writes)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from grader.report import _format
+from grader.results import CheckResult, Status, SubmissionResult
+
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+
+
+def _full_marks(check: CheckResult) -> bool:
+    """Full points; a check worth nothing counts as passed only if it passed."""
+    if check.max_points:
+        return check.points >= check.max_points - 1e-9
+    return check.status is Status.PASSED
+
+
+def _summary(result: SubmissionResult) -> str:
+    lines = [f"Score: {_format.score_line(result)}", f"Isolation: {result.isolation}"]
+    if _format.unsandboxed(result.isolation):
+        lines.append("Warning: student code was not sandboxed.")
+    if result.load_error:
+        lines += ["", "Your submission could not be loaded:", result.load_error]
+    if result.notes:
+        lines += ["", *(f"Note: {n}" for n in result.notes)]
+    return "\n".join(lines)
+
+
+def _test(number: int, check: CheckResult, hidden_visibility: str) -> dict[str, Any]:
+    return {
+        "name": check.name,
+        "number": str(number),
+        "score": check.points,
+        "max_score": check.max_points,
+        "status": "passed" if _full_marks(check) else "failed",
+        "output": "\n".join(f"{label}: {text}" for label, text in _format.details(check)),
+        "output_format": "text",
+        "visibility": hidden_visibility if check.hidden else "visible",
+        "extra_data": {
+            "check_id": check.check_id,
+            "status": check.status.value,
+            "seconds": round(check.seconds, 3),
+        },
+    }
+
+
+def gradescope_results(
+    result: SubmissionResult, *, hidden_visibility: str = "after_published"
+) -> dict[str, Any]:
+    """The result in Gradescope's format; hidden checks get `hidden_visibility`."""
+    if hidden_visibility not in VISIBILITIES:
+        raise ValueError(f"hidden_visibility must be one of {VISIBILITIES}, not {hidden_visibility!r}")
+    return {
+        "score": result.score,
+        "execution_time": round(result.seconds),
+        "output": _summary(result),
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": {
+            "assignment": result.assignment,
+            "isolation": result.isolation,
+            "device": result.device,
+            "seconds": round(result.seconds, 3),
+            "seeds": dict(result.seeds),
+            "grader_version": result.grader_version,
+        },
+        "tests": [_test(i, c, hidden_visibility) for i, c in enumerate(result.checks, start=1)],
+    }
+
+
+def write_gradescope(
+    result: SubmissionResult, path: Path, *, hidden_visibility: str = "after_published"
+) -> Path:
+    """Write `gradescope_results` as JSON to `path` (parents created) and return the path."""
+    data = gradescope_results(result, hidden_visibility=hidden_visibility)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return path

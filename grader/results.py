@@ -1,0 +1,110 @@
+"""The data model of a grading run: statuses, one result per check, one per submission.
+
+Formatting (HTML, Gradescope JSON, terminal tables) lives in `grader.report`, never here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Status(str, Enum):
+    """Outcome of one check."""
+
+    PASSED = "passed"      # full points
+    PARTIAL = "partial"    # some points (partial credit rules in grader.score)
+    FAILED = "failed"      # ran, measured, wrong
+    ERROR = "error"        # the submission raised, or its measurement was unreadable
+    TIMEOUT = "timeout"    # stopped at a deadline (or not reached because of one)
+    MISSING = "missing"    # the entry point the check needs is not defined
+    SKIPPED = "skipped"    # not run by choice or for lack of a resource (e.g. pretrained weights)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An image shown in the report next to a check."""
+
+    title: str
+    """Caption shown under the image."""
+    png: bytes
+    """PNG bytes; reports embed them as data URIs."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The judged result of one `[[check]]` of a spec."""
+
+    check_id: str
+    """Stable id from the spec (unique within an assignment)."""
+    name: str
+    """Human title of the check."""
+    probe: str
+    """Probe that measured it."""
+    status: Status
+    points: float
+    """Points awarded."""
+    max_points: float
+    hidden: bool
+    """Hidden checks are not shown to students before the deadline."""
+    expected: str = ""
+    """What was expected, in words a student understands."""
+    found: str = ""
+    """What the submission produced."""
+    hint: str = ""
+    """A cheap hint towards the fix; empty when none applies."""
+    seconds: float = 0.0
+    """Wall-clock time the check took in the child."""
+    timeout: float = 0.0
+    """The check's time budget in seconds."""
+    output: str = ""
+    """Output the submission printed while this check ran (cut)."""
+    figures: tuple[Figure, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """Everything known about one graded submission."""
+
+    assignment: str
+    title: str
+    submission: str
+    """Display name of the submission (file or folder name)."""
+    checks: tuple[CheckResult, ...]
+    isolation: str
+    """Isolation level the child ran with, e.g. 'strong (bubblewrap ...)' or 'basic (...)'."""
+    device: str
+    """Device the child used, e.g. 'cpu' or 'cuda (NVIDIA H100)'."""
+    seconds: float
+    """Total wall-clock time of grading."""
+    budget: float
+    """The whole-submission time budget in seconds."""
+    stdout: str = ""
+    """Everything the submission printed (cut at the capture limit)."""
+    stderr: str = ""
+    load_error: str = ""
+    """Why the submission could not be loaded, if it could not (syntax error, crash at import)."""
+    notes: tuple[str, ...] = ()
+    """Grader notices for the reader (e.g. output truncated, pretrained weights missing)."""
+    seeds: dict[str, int] = field(default_factory=dict)
+    """Seeds used, by purpose, so that a run can be repeated."""
+    graded_at: str = ""
+    """ISO-8601 timestamp."""
+    grader_version: str = ""
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.points for c in self.checks), 4)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(c.max_points for c in self.checks), 4)
+
+    @property
+    def fraction(self) -> float:
+        return self.score / self.max_score if self.max_score else 0.0
+
+    def visible(self) -> "SubmissionResult":
+        """The same result with hidden checks removed (what `grader check` shows a student)."""
+        from dataclasses import replace
+
+        return replace(self, checks=tuple(c for c in self.checks if not c.hidden))

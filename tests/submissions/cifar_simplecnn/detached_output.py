@@ -1,0 +1,25 @@
+"""forward returns `out.detach()`: right shapes and values, but no gradient reaches any parameter.
+Shape, architecture and reference-output checks pass; gradient-flow and reference-gradient checks must
+fail, and training must be ERROR (backward raises), not a made-up accuracy.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class SimpleCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, kernel_size=3, padding=1)
+        self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
+        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
+        self.fc1 = nn.Linear(32 * 8 * 8, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        out = self.fc2(x)
+        return out.detach()

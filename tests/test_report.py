@@ -1,0 +1,204 @@
+"""Reports rendered for real from a hand-built result: HTML, Gradescope JSON, terminal."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from grader.report import (  # noqa: E402
+    gradescope_results,
+    print_result,
+    render_html,
+    summary_table,
+    write_gradescope,
+    write_html,
+)
+from grader.results import CheckResult, Figure, Status, SubmissionResult  # noqa: E402
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def _loss_curve_png() -> bytes:
+    fig, ax = plt.subplots(figsize=(5, 2.5), dpi=80)
+    ax.plot([2.3, 1.7, 1.2, 0.9, 0.75, 0.7], marker="o")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def result() -> SubmissionResult:
+    checks = (
+        CheckResult("conv-shape", "Conv block output shape", "shape", Status.PASSED, 2, 2, False,
+                    expected="(8, 16, 14, 14)", found="(8, 16, 14, 14)", seconds=0.41, timeout=60),
+        CheckResult("grad-flow", "Gradients reach every layer", "gradients", Status.PARTIAL, 1, 2, False,
+                    expected="a non-zero gradient in all 4 parameter tensors",
+                    found="fc2.weight.grad is None (3 of 4 tensors have gradients)",
+                    hint="Is fc2 used in forward()? A layer defined but never called gets no gradient.",
+                    seconds=1.2, timeout=60),
+        CheckResult("train-loss", "Training loss decreases", "training", Status.FAILED, 0, 3, False,
+                    expected="loss after 5 epochs below 0.5", found="0.70",
+                    hint="Did you call optimizer.zero_grad() each step?",
+                    seconds=12.5, timeout=120, output=f"epoch 1 loss 2.3\n{SCRIPT}\nepoch 5 loss 0.70",
+                    figures=(Figure("Training loss per epoch", _loss_curve_png()),)),
+        CheckResult("predict", "predict() returns class indices", "call", Status.ERROR, 0, 1, False,
+                    expected="a LongTensor of shape (8,)",
+                    found="RuntimeError: mat1 and mat2 shapes cannot be multiplied (8x400 and 256x10)",
+                    seconds=0.05, timeout=30),
+        CheckResult("augment", "Data augmentation pipeline", "call", Status.MISSING, 0, 1, False,
+                    expected="a function build_transforms()", found="build_transforms is not defined"),
+        CheckResult("speed", "Inference under budget", "timing", Status.TIMEOUT, 0, 1, False,
+                    expected="100 batches within 10 s", found="stopped after 10 s", seconds=10, timeout=10),
+        CheckResult("pretrained", "Fine-tune pretrained ResNet", "training", Status.SKIPPED, 0, 0, False,
+                    found="pretrained weights not available offline"),
+        CheckResult("secret-acc", "Held-out accuracy", "accuracy", Status.PASSED, 2, 2, True,
+                    expected="accuracy >= 0.9 on the held-out set", found="0.93", seconds=3.0, timeout=60),
+    )
+    return SubmissionResult(
+        assignment="cnn-01",
+        title="CNN 1: a small convolutional classifier",
+        submission=f"alice_{SCRIPT}.py",
+        checks=checks,
+        isolation="basic (rlimits only, no bubblewrap)",
+        device="cpu",
+        seconds=27.3,
+        budget=600,
+        stdout=f"hello from the student\n{SCRIPT}\n",
+        stderr="UserWarning: something deprecated",
+        notes=("Output of check train-loss was cut at 64 KiB.",),
+        seeds={"torch": 0, "data": 1},
+        graded_at="2025-11-24T21:50:00+00:00",
+        grader_version="0.1.0",
+    )
+
+
+def test_html_escapes_student_content(result: SubmissionResult) -> None:
+    page = render_html(result)
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # output, stdout and the submission name are all escaped
+    assert page.count("&lt;script&gt;") >= 3
+
+
+def test_html_load_error_is_escaped_and_shown() -> None:
+    broken = SubmissionResult("a", "A", "bob.py", (), "strong (bubblewrap)", "cpu", 0.1, 60,
+                              load_error=f"SyntaxError: invalid syntax\n  {SCRIPT}")
+    page = render_html(broken)
+    assert "could not be loaded" in page
+    assert "<script" not in page.lower()
+    assert "SyntaxError: invalid syntax" in page
+    assert "not sandboxed" not in page
+
+
+def test_html_embeds_figure_and_is_self_contained(result: SubmissionResult) -> None:
+    page = render_html(result)
+    png = result.checks[2].figures[0].png
+    assert f'src="data:image/png;base64,{base64.b64encode(png).decode()}"' in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.I)
+    assert "http://" not in page and "https://" not in page
+    assert "<link" not in page and "@import" not in page
+
+
+def test_html_header_and_cards(result: SubmissionResult) -> None:
+    page = render_html(result)
+    assert "CNN 1: a small convolutional classifier" in page
+    assert "Student code was not sandboxed" in page
+    assert "basic (rlimits only, no bubblewrap)" in page
+    assert "0.41 s of 60 s" in page
+    assert "27.3 s of 600 s" in page
+    assert "Did you call optimizer.zero_grad() each step?" in page
+    assert "Output of check train-loss was cut at 64 KiB." in page
+    for status in Status:
+        assert f'class="check s-{status.value}"' in page
+    assert page.count("<dt>Hint</dt>") == 2  # only the checks that have a hint
+    assert page.count("<details>") == 3  # one check output + stdout + stderr
+
+
+def test_html_hidden_checks(result: SubmissionResult) -> None:
+    shown = render_html(result)
+    assert "Held-out accuracy" in shown and "hidden from students" in shown
+    assert "<strong>5</strong>" in shown  # 5 of 12 points with the hidden check
+    student = render_html(result, show_hidden=False)
+    assert "Held-out accuracy" not in student and "secret-acc" not in student
+    assert "hidden from students" not in student
+    assert "<strong>3</strong>" in student  # 3 of 10 points without it
+
+
+def test_write_html(result: SubmissionResult, tmp_path: Path) -> None:
+    path = write_html(result, tmp_path / "out" / "report.html", show_hidden=False)
+    assert path.read_text(encoding="utf-8") == render_html(result, show_hidden=False)
+
+
+def test_gradescope(result: SubmissionResult, tmp_path: Path) -> None:
+    data = gradescope_results(result)
+    assert data["score"] == 5
+    assert data["visibility"] == "visible" and data["stdout_visibility"] == "hidden"
+    assert "basic (rlimits only, no bubblewrap)" in data["output"]
+    tests = data["tests"]
+    assert [(t["score"], t["max_score"]) for t in tests] == [(c.points, c.max_points) for c in result.checks]
+    assert [t["status"] for t in tests] == ["passed", "failed", "failed", "failed", "failed", "failed", "failed", "passed"]
+    assert [t["number"] for t in tests] == [str(i) for i in range(1, 9)]
+    assert [t["visibility"] for t in tests] == ["visible"] * 7 + ["after_published"]
+    assert tests[1]["output"] == (
+        "Expected: a non-zero gradient in all 4 parameter tensors\n"
+        "Found: fc2.weight.grad is None (3 of 4 tensors have gradients)\n"
+        "Hint: Is fc2 used in forward()? A layer defined but never called gets no gradient."
+    )
+    assert tests[3]["extra_data"] == {"check_id": "predict", "status": "error", "seconds": 0.05}
+    assert gradescope_results(result, hidden_visibility="hidden")["tests"][-1]["visibility"] == "hidden"
+    with pytest.raises(ValueError):
+        gradescope_results(result, hidden_visibility="later")
+    path = write_gradescope(result, tmp_path / "results.json")
+    assert json.loads(path.read_text()) == data
+
+
+def test_gradescope_load_error_in_output() -> None:
+    broken = SubmissionResult("a", "A", "bob.py", (), "strong (bubblewrap)", "cpu", 0.1, 60,
+                              load_error="SyntaxError: invalid syntax")
+    data = gradescope_results(broken)
+    assert data["score"] == 0 and data["tests"] == []
+    assert "SyntaxError: invalid syntax" in data["output"]
+
+
+def _terminal(render, *args, **kwargs) -> str:
+    console = Console(record=True, width=120)
+    render(*args, console=console, **kwargs)
+    return console.export_text()
+
+
+def test_terminal(result: SubmissionResult) -> None:
+    text = _terminal(print_result, result)
+    for check in result.checks:
+        assert check.name in text
+    assert "5 / 12 (42%)" in text
+    assert "not sandboxed" in text
+    assert "Did you call optimizer.zero_grad() each step?" in text  # failed-check block
+    assert "stopped after 10 s" in text
+    student = _terminal(print_result, result, show_hidden=False)
+    assert "Held-out accuracy" not in student and "3 / 10 (30%)" in student
+
+
+def test_terminal_does_not_interpret_student_markup() -> None:
+    check = CheckResult("c", "Check", "call", Status.FAILED, 0, 1, False, found="[bold red]x[/] [link=x]y")
+    tricky = SubmissionResult("a", "A", "s.py", (check,), "strong", "cpu", 1, 60)
+    assert "[bold red]x[/] [link=x]y" in _terminal(print_result, tricky)
+
+
+def test_summary_table(result: SubmissionResult, tmp_path: Path) -> None:
+    broken = SubmissionResult("a", "A", "bob.py", (), "strong", "cpu", 0.1, 60, load_error="SyntaxError")
+    text = _terminal(summary_table, [("alice", result, tmp_path / "alice.html"), ("bob", broken, None)])
+    assert "alice" in text and "bob" in text
+    assert "5 / 12 (42%)" in text and "load error" in text
+    assert "alice.html" in text

@@ -1,0 +1,168 @@
+"""grader.train with the chapter's models on real, staged data (GRADER_DATA, default /work/shared/datasets)."""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from grader import data, train
+from grader.data import DataNotFoundError
+from grader.train import PROTOCOLS, StagedTensors, get_protocol, load_staged, train_and_predict, train_model
+
+
+class MnistCNN(nn.Module):
+    """The chapter's MNIST SimpleCNN."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, padding=1)
+        self.conv2 = nn.Conv2d(32, 64, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.fc1 = nn.Linear(64 * 7 * 7, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        return self.fc2(F.relu(self.fc1(x.flatten(1))))
+
+
+class CifarCNN(nn.Module):
+    """The chapter's CIFAR-10 SimpleCNN."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.conv2 = nn.Conv2d(16, 32, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.fc1 = nn.Linear(32 * 8 * 8, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        return self.fc2(F.relu(self.fc1(x.flatten(1))))
+
+
+class MyTensor(torch.Tensor):
+    """A tensor subclass, which the grader must refuse as a model output."""
+
+
+class Linear(nn.Module):
+    """A tiny model for the error paths; `mode` picks how its forward misbehaves."""
+
+    def __init__(self, mode: str = "") -> None:
+        super().__init__()
+        self.fc = nn.Linear(28 * 28, 10)
+        self.mode = mode
+        self.calls = 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.calls += 1
+        out = self.fc(x.flatten(1))
+        if self.mode == "subclass":
+            return out.as_subclass(MyTensor)
+        if self.mode == "shape":
+            return out[:, :5]
+        if self.mode == "nan" and self.calls == 37:
+            return out * math.nan
+        return out
+
+
+def _staged(tmp_path_factory: pytest.TempPathFactory, dataset: str) -> tuple[data.StagedDataset, StagedTensors]:
+    root = Path(os.environ.get("GRADER_DATA", "/work/shared/datasets"))
+    try:
+        staged = data.stage(dataset, root, tmp_path_factory.mktemp("staged"))
+    except DataNotFoundError as err:
+        pytest.skip(f"no {dataset} data (set GRADER_DATA): {err}")
+    return staged, load_staged(staged.directory, "cpu", dataset=dataset)
+
+
+@pytest.fixture(scope="module")
+def mnist(tmp_path_factory: pytest.TempPathFactory) -> tuple[data.StagedDataset, StagedTensors]:
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    return _staged(tmp_path_factory, "mnist")
+
+
+def _tiny(protocol_subset: int = 512) -> train.Protocol:
+    return replace(get_protocol("mnist", "quick"), train_subset=protocol_subset)
+
+
+def test_protocols() -> None:
+    assert set(PROTOCOLS) == {("mnist", "quick"), ("mnist", "full"), ("cifar10", "quick"), ("cifar10", "full")}
+    for (dataset, name), p in PROTOCOLS.items():
+        assert (p.dataset, p.name) == (dataset, name) and p.description
+    for dataset in ("mnist", "cifar10"):
+        full = get_protocol(dataset, "full")
+        assert (full.epochs, full.batch_size, full.lr, full.train_subset) == (5, 64, 1e-3, None)
+    with pytest.raises(KeyError, match="known: mnist/quick, mnist/full, cifar10/quick, cifar10/full"):
+        get_protocol("mnist", "slow")
+
+
+def test_load_staged_normalises_and_has_no_test_labels(mnist: tuple[data.StagedDataset, StagedTensors]) -> None:
+    staged, t = mnist
+    assert t.train_x.shape == (60_000, 1, 28, 28) and t.train_x.dtype == torch.float32
+    assert t.test_x.shape == (10_000, 1, 28, 28) and t.train_y.dtype == torch.int64
+    assert t.train_x.min().item() == -1.0 and t.train_x.max().item() == 1.0
+    assert not any(torch.equal(v, staged.test_labels) for v in vars(t).values() if isinstance(v, torch.Tensor))
+
+
+def test_quick_protocol_trains_mnist_simplecnn(mnist: tuple[data.StagedDataset, StagedTensors]) -> None:
+    staged, tensors = mnist
+    epochs: list[tuple[int, float]] = []
+    torch.manual_seed(0)
+    preds = train_and_predict(MnistCNN(), tensors, get_protocol("mnist", "quick"),
+                              on_epoch=lambda e, loss: epochs.append((e, loss)))
+    assert preds.dtype == torch.int64 and preds.shape == (10_000,)
+    assert [e for e, _ in epochs] == [1] and 0 < epochs[0][1] < 1
+    accuracy = (preds == staged.test_labels).float().mean().item()
+    assert accuracy > 0.9
+
+
+def test_training_is_seeded(mnist: tuple[data.StagedDataset, StagedTensors]) -> None:
+    _, tensors = mnist
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(1)
+        model = Linear()
+        train_model(model, tensors, _tiny())
+        runs.append(model.fc.weight.detach().clone())
+    assert torch.equal(runs[0], runs[1])
+
+
+def test_lr_override(mnist: tuple[data.StagedDataset, StagedTensors]) -> None:
+    _, tensors = mnist
+    model = Linear()
+    before = model.fc.weight.detach().clone()
+    train_model(model, tensors, _tiny(), lr=0.0)
+    assert torch.equal(model.fc.weight, before)
+
+
+@pytest.mark.parametrize("mode, error, message", [
+    ("subclass", TypeError, "tensor subclass"),
+    ("shape", ValueError, r"shape \[batch, 10\].*\[64, 5\]"),
+    ("nan", ValueError, "training diverged: loss became nan at epoch 1, step 37"),
+])
+def test_bad_models_are_refused(mnist: tuple[data.StagedDataset, StagedTensors], mode: str,
+                                error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        train_model(Linear(mode), mnist[1], _tiny(5000))
+
+
+def test_protocol_must_match_data(mnist: tuple[data.StagedDataset, StagedTensors]) -> None:
+    with pytest.raises(ValueError, match="cifar10"):
+        train_model(CifarCNN(), mnist[1], get_protocol("cifar10", "quick"))
+
+
+@pytest.mark.slow
+def test_quick_protocol_trains_cifar_simplecnn(tmp_path_factory: pytest.TempPathFactory) -> None:
+    staged, tensors = _staged(tmp_path_factory, "cifar10")
+    torch.manual_seed(0)
+    preds = train_and_predict(CifarCNN(), tensors, get_protocol("cifar10", "quick"))
+    assert (preds == staged.test_labels).float().mean().item() > 0.55
