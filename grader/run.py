@@ -414,7 +414,7 @@ def _pump(proc: subprocess.Popen, read_fd: int, session: _Session, started: floa
             pending += chunk
             if len(pending) > MAX_LINE:
                 _kill_group(proc)
-                session.stop("error", "the grading process sent an oversized message (tampering?)")
+                session.stop("crashed", "the grading process sent an oversized message (tampering?)")
                 return
             while b"\n" in pending:
                 line, _, rest = bytes(pending).partition(b"\n")
@@ -426,12 +426,14 @@ def _pump(proc: subprocess.Popen, read_fd: int, session: _Session, started: floa
                     session.handle(message, tensors)
                 except (ValueError, KeyError, OSError, RuntimeError) as exc:
                     _kill_group(proc)
-                    session.stop("error", f"the grading channel was corrupted ({str(exc)[:120]}); "
-                                          "did the submission write to the grader's file descriptors?")
+                    session.stop("crashed", f"the grader could not read the measurement ({str(exc)[:120]}); "
+                                            "did the submission tamper with torch or the grader's pipes?")
                     return
     _drain(proc, selector, seconds=1.0 if session.done else 5.0)
     if not session.done:
-        session.stop("crashed", _describe_exit(proc.returncode, limits))
+        last_error = session.stderr.text().strip().splitlines()[-1:] or [""]
+        session.stop("crashed", _describe_exit(proc.returncode, limits)
+                     + (f"; its last error output: {last_error[0][:200]}" if last_error[0] else ""))
         if not session.loaded and not session.report.load_error:
             session.report.load_error = _describe_exit(proc.returncode, limits) + " while being imported"
     selector.close()

@@ -158,9 +158,8 @@ def parse_spec(data: bytes, path: Path) -> AssignmentSpec:
     for key in raw:
         if key not in _TOP_KEYS:
             raise _fail(path, "top level", f"unknown key '{key}'; allowed: {sorted(_TOP_KEYS)}")
-    for key in ("schema_version", "name", "title", "dataset", "entry", "budgets", "check"):
-        if key not in raw:
-            raise _fail(path, "top level", f"missing key '{key}'")
+    if "schema_version" not in raw:
+        raise _fail(path, "top level", "missing key 'schema_version'")
     version = raw["schema_version"]
     _expect_type(path, "top level", "schema_version", version, int)
     if version > SCHEMA_VERSION:
@@ -169,6 +168,9 @@ def parse_spec(data: bytes, path: Path) -> AssignmentSpec:
     if version < SCHEMA_VERSION:
         raise _fail(path, "top level", f"schema_version {version} is too old; this grader reads "
                                        f"version {SCHEMA_VERSION}")
+    for key in ("name", "title", "dataset", "entry", "budgets", "check"):
+        if key not in raw:
+            raise _fail(path, "top level", f"missing key '{key}'")
     for key in ("name", "title", "dataset"):
         _expect_type(path, "top level", key, raw[key], str)
     if raw["dataset"] not in DATASETS:

@@ -5,6 +5,7 @@ are not there, so the child can only return predictions, which the parent scores
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -15,7 +16,8 @@ from torch import nn
 
 from grader.data import DATASETS
 
-PREDICT_BATCH = 1000
+PREDICT_BATCH = 256
+"""Test images per forward pass when predicting (256 beat 1000 on a 2-core CPU)."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ def train_model(model: nn.Module, data: StagedTensors, protocol: Protocol, *,
                                  "computed under torch.no_grad()?), so it cannot be trained")
             loss = loss_fn(out, y)
             value = loss.item()
-            if not np.isfinite(value):
+            if not math.isfinite(value):
                 raise ValueError(f"training diverged: loss became {value} at epoch {epoch}, step {step}")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

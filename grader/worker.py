@@ -126,6 +126,12 @@ def main(job_path: str) -> None:
     except BaseException as exc:  # noqa: BLE001 - sys.exit, SyntaxError, anything at import
         if isinstance(exc, SyntaxError):
             message = f"SyntaxError: {exc.msg} (line {exc.lineno} of {Path(exc.filename or '?').name})"
+        elif isinstance(exc, MemoryError):
+            import resource
+
+            limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+            message = "MemoryError: the submission ran out of memory while being imported" + (
+                f" (the grader's limit is {limit / 2**30:.0f} GiB of address space)" if limit > 0 else "")
         elif isinstance(exc, SystemExit):
             message = f"the submission called sys.exit({exc.code!r}) while being imported"
         else:

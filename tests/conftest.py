@@ -1,0 +1,54 @@
+"""Shared helpers: run the real `grader` CLI in a subprocess and read what it wrote."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SUBMISSIONS = REPO / "tests" / "submissions"
+
+
+def data_root() -> Path | None:
+    root = os.environ.get("GRADER_DATA") or str(REPO.parent / "shared" / "datasets")
+    return Path(root) if Path(root).is_dir() else None
+
+
+@dataclass
+class Graded:
+    returncode: int
+    stdout: str
+    stderr: str
+    results: dict
+    html: str
+
+    def statuses(self) -> dict[str, str]:
+        return {t["extra_data"]["check_id"]: t["extra_data"]["status"] for t in self.results["tests"]}
+
+
+def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ}
+    if data_root():
+        env["GRADER_DATA"] = str(data_root())
+    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=REPO)
+
+
+def grade(assignment: str, submission: Path, out: Path, *extra: str) -> Graded:
+    proc = run_cli("grade", assignment, str(submission), "--out", str(out), *extra)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return Graded(proc.returncode, proc.stdout, proc.stderr, json.loads((out / "results.json").read_text()),
+                  (out / "report.html").read_text())
+
+
+@pytest.fixture(scope="session")
+def needs_data() -> Path:
+    root = data_root()
+    if root is None:
+        pytest.skip("no dataset root: set GRADER_DATA or provide ../shared/datasets")
+    return root
