@@ -19,6 +19,7 @@ from grader.data import DATASETS, StagedDataset, fingerprint, resolve_data_root,
 from grader.isolation import PACKAGE_PARENT, detect
 from grader.load import Submission, SubmissionError, defined_names, load_submission
 from grader.probes import PROBES
+from grader.probes.base import Verdict
 from grader.results import CheckResult, Status, SubmissionResult
 from grader.run import CheckJob, CheckOutcome, ChildJob, Limits, run_child
 from grader.score import check_result
@@ -136,7 +137,7 @@ def selected_checks(spec: AssignmentSpec, options: GradeOptions) -> list[Check]:
 
 
 def _stage_if_needed(spec: AssignmentSpec, checks: list[Check], options: GradeOptions) -> StagedDataset | None:
-    if not any(c.probe == "test_accuracy" for c in checks):
+    if not any(PROBES[c.probe].needs_data for c in checks):
         return None
     return stage(spec.dataset, resolve_data_root(options.data_root), download=options.download)
 
@@ -169,13 +170,33 @@ def measure(spec: AssignmentSpec, submission: Submission, checks: list[Check], r
             factory = factory or reference.factory(spec.entry[0])
             inputs = probe.prepare(factory, c.params)
         jobs.append(CheckJob(id=c.id, probe=c.probe, params=probe.measure_params(c.params),
-                             timeout=c.timeout_for(device), inputs=inputs))
+                             timeout=c.timeout_for(device), needs=c.needs, inputs=inputs))
     job = ChildJob(submission_dir=submission.directory, main_file=submission.main_file, entry=spec.entry,
                    dataset=spec.dataset, input_channels=info.channels, image_size=info.image_size,
                    num_classes=info.num_classes, checks=tuple(jobs), budget=spec.budget_for(device),
-                   device=device, seed=seed, staged_dir=staged.directory if staged else None)
+                   device=device, seed=seed, staged_dir=staged.directory if staged else None,
+                   torch_hub=_torch_hub())
     sandbox = detect(options.isolation)
     return sandbox, run_child(job, sandbox, options.limits, on_event=progress or (lambda *a: None))
+
+
+def _torch_hub() -> Path | None:
+    """The torch hub folder where torchvision keeps downloaded weights, if it exists."""
+    import torch
+
+    hub = Path(torch.hub.get_dir())
+    return hub if hub.is_dir() else None
+
+
+def _unavailable(checks: list[Check]) -> dict[str, str]:
+    """check id → why it cannot run on this machine (only checks that cannot)."""
+    reasons = {}
+    for c in checks:
+        probe = PROBES[c.probe]
+        reason = probe.unavailable(c.params) if probe.unavailable else ""
+        if reason:
+            reasons[c.id] = reason
+    return reasons
 
 
 def grade(spec: AssignmentSpec, path: Path, *, options: GradeOptions = GradeOptions(),
@@ -193,20 +214,27 @@ def grade(spec: AssignmentSpec, path: Path, *, options: GradeOptions = GradeOpti
         return _result_without_child(spec, checks, path.name, str(exc), _device_label(device),
                                      sandbox.description, budget)
     defined = defined_names(submission.main_path)
+    skipped = _unavailable(checks)
     try:
-        _, report = measure(spec, submission, checks, reference, options=options, device=device,
-                            staged=staged, progress=progress)
+        _, report = measure(spec, submission, [c for c in checks if c.id not in skipped], reference,
+                            options=options, device=device, staged=staged, progress=progress)
     finally:
         shutil.rmtree(submission.directory, ignore_errors=True)
     results = []
     for c in checks:
+        if c.id in skipped:
+            verdict = Verdict(0.0, PROBES[c.probe].expects, f"not run on this machine: {skipped[c.id]}",
+                              status=Status.SKIPPED)
+            results.append(check_result(c, verdict, seconds=0.0, timeout=c.timeout_for(device), output=""))
+            continue
         outcome = report.outcomes.get(c.id, CheckOutcome(kind="not_run", message="not run"))
         verdict = verdict_for(c, outcome, expected=reference.expected.get(c.id), defined=defined,
                               entry=spec.entry, labels=staged.test_labels if staged else None,
                               reference_metrics=reference.metrics)
         output = outcome.output + (("\n" if outcome.output else "") + outcome.traceback if outcome.traceback else "")
         results.append(check_result(c, verdict, seconds=outcome.seconds, timeout=c.timeout_for(device), output=output))
-    notes = list(report.notes)
+    notes = [f"'{spec.check(cid).name}' was skipped and is not counted in the score: {reason}"
+             for cid, reason in skipped.items()] + list(report.notes)
     if report.load_error:
         notes.append("Your file could not be imported, so no check could run; fix the error shown above first.")
     return SubmissionResult(
@@ -221,16 +249,23 @@ def grade(spec: AssignmentSpec, path: Path, *, options: GradeOptions = GradeOpti
 
 def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options: GradeOptions,
                      progress: ProgressFn | None = None, log: Callable[[str], None] = print) -> Path:
-    """Measure the reference solution with every probe (expected.pt) and its accuracy under
-    `protocol` over `seeds` seeds (metrics.json). Returns the reference folder."""
+    """Measure the reference solution with every non-training probe (expected.pt) and its
+    accuracy under `protocol` over `seeds` seeds (metrics.json). Returns the reference folder."""
     import torch
+
+    from grader.probes.training import accuracy
+    from grader.train import get_protocol
 
     reference = load_reference(spec)
     device = resolve_device(options.device)
     submission = Submission("solution.py", reference.directory, "solution.py")
-    static = [c for c in spec.checks if c.probe != "test_accuracy"]
+    static = [c for c in spec.checks if not PROBES[c.probe].trains]
+    training = [c for c in spec.checks if PROBES[c.probe].trains]
+    root = resolve_data_root(options.data_root)
+    staged = stage(spec.dataset, root, download=options.download) \
+        if any(PROBES[c.probe].needs_data for c in spec.checks) else None
     sandbox, report = measure(spec, submission, static, reference, options=options, device="cpu",
-                              staged=None, progress=progress)
+                              staged=staged, progress=progress)
     expected = {}
     for c in static:
         outcome = report.outcomes[c.id]
@@ -239,30 +274,28 @@ def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options
         expected[c.id] = outcome.data
     torch.save(expected, reference.directory / "expected.pt")
     log(f"recorded expected measurements for {len(expected)} checks → {reference.directory / 'expected.pt'}")
-
-    root = resolve_data_root(options.data_root)
-    staged = stage(spec.dataset, root, download=options.download)
-    accuracy_check = Check(id="test_accuracy", name="accuracy", probe="test_accuracy", points=1.0, hidden=False,
-                           timeout={"cpu": 3600.0, "cuda": 3600.0},
-                           params={**{k: p.default for k, p in PROBES["test_accuracy"].params.items()},
-                                   "protocol": protocol})
-    from grader.probes.training import accuracy
-
+    if not training:
+        log("no training check in the spec: no accuracy to record")
+        return reference.directory
+    template = next((c for c in training if c.params.get("protocol") == protocol), training[0])
+    blocked = _unavailable([template])
+    if blocked:
+        raise RuntimeError(f"cannot record '{template.id}' on this machine: {blocked[template.id]}")
+    accuracy_check = replace(template, timeout={"cpu": 3600.0, "cuda": 3600.0},
+                             params={**template.params, "protocol": protocol})
     accuracies, seconds = [], []
     long_spec = replace(spec, budgets={"cpu": 3600.0, "cuda": 3600.0})
     for seed in range(seeds):
         start = time.monotonic()
         _, run = measure(long_spec, submission, [accuracy_check], reference, options=options, device=device,
                          staged=staged, seed=seed, progress=progress)
-        outcome = run.outcomes["test_accuracy"]
+        outcome = run.outcomes[accuracy_check.id]
         if outcome.kind != "measured":
             raise RuntimeError(f"reference training failed (seed {seed}): {outcome.message}\n{outcome.traceback}\n{run.stderr[-2000:]}")
         accuracies.append(accuracy(outcome.data["predictions"], staged.test_labels))
         seconds.append(outcome.seconds)
         log(f"seed {seed}: accuracy {accuracies[-1]:.4f} in {time.monotonic() - start:.1f} s")
     acc = torch.tensor(accuracies, dtype=torch.float64)
-    from grader.train import get_protocol
-
     metrics_file = reference.directory / "metrics.json"
     metrics = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {"protocols": {}}
     metrics["assignment"] = spec.name
@@ -276,6 +309,7 @@ def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options
         "python": platform.python_version(), "dataset": spec.dataset,
         "dataset_fingerprint": fingerprint(spec.dataset, root), "isolation": sandbox.level,
         "recorded_at": _now(), "grader_version": __version__,
+        **outcome.data.get("provenance", {}),
     }
     metrics_file.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     log(f"recorded metrics → {metrics_file}")

@@ -29,11 +29,12 @@ def verdict_for(check: Check, outcome: CheckOutcome, *, expected: dict[str, Any]
     if outcome.kind == "measure_failed":
         return Verdict(0.0, expects, outcome.message, outcome.hint, status=Status.FAILED)
     if outcome.kind == "missing":
-        others = sorted(n for n in defined if n not in entry and n[:1].isupper())
-        found = f"{', '.join(entry)} is not defined in your file" + (
-            f" (it defines: {', '.join(others)})" if others else "")
-        return Verdict(0.0, f"a class named {', '.join(entry)}", found,
-                       "names are case-sensitive: define exactly the name the brief asks for",
+        absent = [n for n in check.needs if n not in defined] or list(check.needs)
+        others = sorted(n for n in defined if n not in entry and not n.startswith("_"))
+        found = f"{', '.join(absent)} {'is' if len(absent) == 1 else 'are'} not defined in your file" + (
+            f" (it defines: {', '.join(others[:12])})" if others else "")
+        return Verdict(0.0, f"{', '.join(check.needs)} defined at the top level of your file", found,
+                       "names are case-sensitive: define exactly the names the brief asks for",
                        status=Status.MISSING)
     if outcome.kind == "error":
         return Verdict(0.0, expects, f"your code raised {outcome.message}",

@@ -97,7 +97,8 @@ class SubmissionResult:
 
     @property
     def max_score(self) -> float:
-        return round(sum(c.max_points for c in self.checks), 4)
+        """Points of every check that could run here (SKIPPED checks count for nothing)."""
+        return round(sum(c.max_points for c in self.checks if c.status is not Status.SKIPPED), 4)
 
     @property
     def fraction(self) -> float:

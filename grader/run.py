@@ -53,6 +53,8 @@ class CheckJob:
     probe: str
     params: dict[str, Any]
     timeout: float
+    needs: tuple[str, ...] = ()
+    """Names the submission must define for the check to run."""
     inputs: dict[str, Any] | None = None
     """Tensors the parent prepared (saved to a file the child loads with weights_only=True)."""
 
@@ -76,6 +78,8 @@ class ChildJob:
     device: str = "cpu"
     seed: int = 0
     staged_dir: Path | None = None
+    torch_hub: Path | None = None
+    """The host's torch hub folder (pretrained weights), shown read-only to the child."""
 
 
 @dataclass
@@ -164,13 +168,15 @@ def _limit_child(limits: Limits, cpu_seconds: int, use_cuda: bool) -> Callable[[
     return apply
 
 
-def _child_env(home: Path, threads: int, device: str) -> dict[str, str]:
+def _child_env(home: Path, threads: int, device: str, torch_home: str | None) -> dict[str, str]:
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
         "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
         "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(home / ".matplotlib"), "TMPDIR": "/tmp",
     }
+    if torch_home is not None:
+        env["TORCH_HOME"] = torch_home
     if device.startswith("cuda") and "CUDA_VISIBLE_DEVICES" in os.environ:
         env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]
     return env
@@ -307,6 +313,8 @@ def _prepare_tree(job: ChildJob, sandbox: Sandbox) -> tuple[Path, list[Mount], d
     mounts.append(Mount(PACKAGE_PARENT / "grader", CHILD_ROOT / "lib" / "grader"))
     if job.staged_dir is not None:
         mounts.append(Mount(job.staged_dir, CHILD_ROOT / "data"))
+    if job.torch_hub is not None:
+        mounts.append(Mount(job.torch_hub, CHILD_ROOT / "torch" / "hub"))
     return root, mounts, dirs
 
 
@@ -334,7 +342,7 @@ def _drive(job: ChildJob, sandbox: Sandbox, limits: Limits, on_event: Callable[[
         "seed": job.seed, "threads": limits.threads, "dataset": job.dataset,
         "input_channels": job.input_channels, "image_size": job.image_size, "num_classes": job.num_classes,
         "staged_dir": child(job.staged_dir) if job.staged_dir else None, "out_dir": child(dirs["out"]),
-        "checks": [{"id": c.id, "probe": c.probe, "params": c.params,
+        "checks": [{"id": c.id, "probe": c.probe, "params": c.params, "needs": list(c.needs or job.entry[:1]),
                     "inputs": child(dirs["in"] / f"{c.id}.pt") if c.inputs is not None else None}
                    for c in job.checks]}))
     bootstrap = (f"import sys; sys.path.insert(0, {str(lib)!r}); import runpy; "
@@ -347,7 +355,8 @@ def _drive(job: ChildJob, sandbox: Sandbox, limits: Limits, on_event: Callable[[
     cpu_seconds = int(job.budget * max(limits.threads, 1) * 2 + 60)
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             pass_fds=(write_fd,), start_new_session=True, cwd=dirs["cwd"],
-                            env=_child_env(Path(child(dirs["home"])), limits.threads, job.device),
+                            env=_child_env(Path(child(dirs["home"])), limits.threads, job.device,
+                                           str(Path(child(job.torch_hub)).parent) if job.torch_hub else None),
                             preexec_fn=_limit_child(limits, cpu_seconds, use_cuda))
     with _LIVE_LOCK:
         _LIVE_CHILDREN.add(proc.pid)

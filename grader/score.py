@@ -22,4 +22,4 @@ def check_result(check: Check, verdict: Verdict, *, seconds: float, timeout: flo
         check_id=check.id, name=check.name, probe=check.probe, status=status,
         points=round(check.points * fraction, 2), max_points=check.points, hidden=check.hidden,
         expected=verdict.expected, found=verdict.found, hint=verdict.hint, seconds=round(seconds, 3),
-        timeout=timeout, output=output)
+        timeout=timeout, output=output, figures=verdict.figures)

@@ -17,7 +17,7 @@ DATASETS = ("mnist", "cifar10")
 DEFAULT_CHECK_TIMEOUT = 60.0
 
 _TOP_KEYS = {"schema_version", "name", "title", "dataset", "entry", "budgets", "check", "description"}
-_CHECK_KEYS = {"id", "name", "probe", "points", "hidden", "timeout"}
+_CHECK_KEYS = {"id", "name", "probe", "points", "hidden", "timeout", "needs"}
 
 
 class SpecError(ValueError):
@@ -37,6 +37,8 @@ class Check:
     """Seconds per device class."""
     params: dict[str, Any]
     """All probe parameters with defaults filled in (measure and judge ones)."""
+    needs: tuple[str, ...] = ()
+    """Names the submission must define for this check to run (default: the spec's first entry)."""
 
     def timeout_for(self, device_class: str) -> float:
         return self.timeout[device_class]
@@ -103,7 +105,7 @@ def _timeouts(path: Path, where: str, key: str, value: Any) -> dict[str, float]:
     return out
 
 
-def _check(path: Path, index: int, raw: Any, seen_ids: set[str]) -> Check:
+def _check(path: Path, index: int, raw: Any, seen_ids: set[str], entry: tuple[str, ...]) -> Check:
     from grader.probes import PROBES  # the probe registry declares each probe's parameters
 
     where = f"check #{index + 1}"
@@ -145,8 +147,12 @@ def _check(path: Path, index: int, raw: Any, seen_ids: set[str]) -> Check:
     hidden = raw.get("hidden", False)
     _expect_type(path, where, "hidden", hidden, bool)
     timeout = _timeouts(path, where, "timeout", raw.get("timeout", probe.default_timeout))
+    needs = raw.get("needs", list(entry[:1]))
+    if not isinstance(needs, list) or not needs or any(n not in entry for n in needs):
+        raise _fail(path, where, f"key 'needs' must be a non-empty list of names from 'entry' {list(entry)}, "
+                                 f"found {needs!r}")
     return Check(id=check_id, name=name, probe=probe_name, points=float(raw["points"]),
-                 hidden=hidden, timeout=timeout, params=params)
+                 hidden=hidden, timeout=timeout, params=params, needs=tuple(needs))
 
 
 def parse_spec(data: bytes, path: Path) -> AssignmentSpec:
@@ -187,7 +193,7 @@ def parse_spec(data: bytes, path: Path) -> AssignmentSpec:
     if not isinstance(checks_raw, list) or not checks_raw:
         raise _fail(path, "top level", "needs at least one [[check]]")
     seen: set[str] = set()
-    checks = tuple(_check(path, i, c, seen) for i, c in enumerate(checks_raw))
+    checks = tuple(_check(path, i, c, seen, tuple(entries)) for i, c in enumerate(checks_raw))
     description = raw.get("description", "")
     _expect_type(path, "top level", "description", description, str)
     return AssignmentSpec(name=raw["name"], title=raw["title"], dataset=raw["dataset"],

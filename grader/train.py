@@ -46,6 +46,13 @@ PROTOCOLS: dict[tuple[str, str], Protocol] = {
     ("cifar10", "quick"): Protocol(
         "quick", "cifar10", epochs=2, batch_size=64, lr=1e-3, train_subset=None, seed=0,
         description="2 epochs on all 50,000 training images, Adam lr 1e-3, batch 64"),
+    ("cifar10", "high_lr"): Protocol(
+        "high_lr", "cifar10", epochs=1, batch_size=64, lr=3e-2, train_subset=None, seed=0,
+        description="1 epoch on all 50,000 training images at a high learning rate: Adam lr 3e-2, batch 64"),
+    ("cifar10", "transfer"): Protocol(
+        "transfer", "cifar10", epochs=1, batch_size=64, lr=1e-3, train_subset=10_000, seed=0,
+        description="fine-tuning: 1 epoch on 10,000 training images (32×32), batch 64, with the "
+                    "optimizer the submission builds"),
     ("cifar10", "full"): Protocol(
         "full", "cifar10", epochs=5, batch_size=64, lr=1e-3, train_subset=None, seed=0,
         description="the chapter's recipe: 5 epochs on all 50,000 images, Adam lr 1e-3, batch 64"),
@@ -102,6 +109,18 @@ def load_staged(directory: Path, device: str | torch.device = "cpu", *, dataset:
                          images("test_images.npy"))
 
 
+def load_test_images(directory: Path, *, dataset: str, count: int) -> torch.Tensor:
+    """The first `count` staged test images, normalised like `load_staged` (float32, CPU)."""
+    info = DATASETS[dataset]
+    array = np.load(Path(directory) / "test_images.npy", mmap_mode="r", allow_pickle=False)
+    if array.dtype != np.uint8 or array.shape[1:] != (info.channels, info.image_size, info.image_size):
+        raise ValueError(f"{directory}/test_images.npy: expected uint8 [N, {info.channels}, "
+                         f"{info.image_size}, {info.image_size}], got {array.dtype} {list(array.shape)}")
+    mean = torch.tensor(info.mean).view(1, -1, 1, 1)
+    std = torch.tensor(info.std).view(1, -1, 1, 1)
+    return torch.from_numpy(np.array(array[:count])).float().div_(255).sub_(mean).div_(std)
+
+
 def _forward(model: nn.Module, x: torch.Tensor, num_classes: int) -> torch.Tensor:
     out = model(x)
     if type(out) is not torch.Tensor:
@@ -116,8 +135,10 @@ def _forward(model: nn.Module, x: torch.Tensor, num_classes: int) -> torch.Tenso
 
 def train_model(model: nn.Module, data: StagedTensors, protocol: Protocol, *,
                 device: str | torch.device = "cpu", lr: float | None = None,
+                optimizer: torch.optim.Optimizer | None = None,
                 on_epoch: Callable[[int, float], None] | None = None) -> None:
-    """Train `model` in place with the protocol (Adam at `lr` or the protocol's, CrossEntropy).
+    """Train `model` in place with the protocol (CrossEntropy; `optimizer` if given, else Adam
+    over the trainable parameters at `lr` or the protocol's).
 
     Seeds torch with `protocol.seed` first (model construction is the caller's to seed).
     Calls `on_epoch(epoch, mean_loss)` with 1-based epochs. Raises ValueError on a non-finite
@@ -135,7 +156,7 @@ def train_model(model: nn.Module, data: StagedTensors, protocol: Protocol, *,
     pool = torch.randperm(n, generator=generator)[:protocol.train_subset] \
         if protocol.train_subset is not None and protocol.train_subset < n else torch.arange(n)
     model.to(device).train()
-    optimizer = torch.optim.Adam(params, lr=protocol.lr if lr is None else lr)
+    optimizer = optimizer or torch.optim.Adam(params, lr=protocol.lr if lr is None else lr)
     loss_fn = nn.CrossEntropyLoss()
     for epoch in range(1, protocol.epochs + 1):
         order = pool[torch.randperm(len(pool), generator=generator)].to(data.train_x.device)
@@ -171,8 +192,8 @@ def predict(model: nn.Module, images: torch.Tensor, num_classes: int, *,
 
 
 def train_and_predict(model: nn.Module, data: StagedTensors, protocol: Protocol, *,
-                      device: str | torch.device = "cpu",
+                      device: str | torch.device = "cpu", optimizer: torch.optim.Optimizer | None = None,
                       on_epoch: Callable[[int, float], None] | None = None) -> torch.Tensor:
     """Train with `protocol`, then return predictions for all test images (model left in eval)."""
-    train_model(model, data, protocol, device=device, on_epoch=on_epoch)
+    train_model(model, data, protocol, device=device, optimizer=optimizer, on_epoch=on_epoch)
     return predict(model, data.test_x, DATASETS[protocol.dataset].num_classes, device=device)

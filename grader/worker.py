@@ -83,7 +83,7 @@ def _run_check(channel: Channel, check: dict[str, Any], job: dict[str, Any], nam
 
     check_id = check["id"]
     channel.send("start", check=check_id)
-    missing = [name for name in job["entry"] if name not in namespace]
+    missing = [name for name in check["needs"] if name not in namespace]
     if missing:
         channel.send("missing", check=check_id, names=missing)
         return

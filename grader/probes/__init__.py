@@ -33,6 +33,13 @@ class Probe:
     prepare: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None
     """Parent-side: build tensors the child needs (e.g. reference weights). Gets (reference
     model factory, params)."""
+    needs_data: bool = False
+    """The child needs the staged dataset (training images, unlabeled test images)."""
+    trains: bool = False
+    """Judged against metrics.json (recorded per protocol over seeds), not expected.pt."""
+    unavailable: Callable[[dict[str, Any]], str] | None = None
+    """Parent-side: why this check cannot run on this machine ('' when it can); a non-empty
+    reason makes the check SKIPPED without running it (e.g. pretrained weights not present)."""
 
     def measure_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """The subset of parameters the child may see."""

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from grader.results import Status
+from grader.results import Figure, Status
 
 _KINDS: dict[str, Callable[[Any], bool]] = {
     "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
@@ -127,6 +127,8 @@ class Verdict:
     hint: str = ""
     status: Status | None = None
     """Overrides the status derived from `fraction` (e.g. SKIPPED)."""
+    figures: tuple[Figure, ...] = ()
+    """Images to show next to the check (e.g. the student's figure and the reference's)."""
 
 
 def passed(expected: str, found: str) -> Verdict:

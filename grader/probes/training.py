@@ -67,8 +67,9 @@ def register_all() -> None:
     from grader.probes import Probe, register
 
     register(Probe(
-        name="test_accuracy", title="Test accuracy after training", expects="a test accuracy close to the reference's after the grader's training recipe", measure=measure_test_accuracy,
-        judge=judge_test_accuracy, needs_reference=False, default_timeout={"cpu": 240.0, "cuda": 90.0},
+        name="test_accuracy", title="Test accuracy after training",
+        expects="a test accuracy close to the reference's after the grader's training recipe", measure=measure_test_accuracy,
+        judge=judge_test_accuracy, needs_reference=False, needs_data=True, trains=True, default_timeout={"cpu": 240.0, "cuda": 90.0},
         params={"protocol": Param("str", default="quick", measure=True),
                 "min_fraction_of_reference": Param("float", default=0.9),
                 "floor_fraction_of_reference": Param("float", default=0.5)}))
