@@ -1,2 +1,10 @@
 """cnn-grader: an autograder for the PyTorch CNN chapter's exercises."""
 __version__ = "0.1.0"
+
+
+def check(assignment: str, **options: object) -> None:
+    """Check this notebook's current definitions against `assignment`'s visible checks and show
+    the result inline (see `grader.inline.check`)."""
+    from grader.inline import check as run_check
+
+    run_check(assignment, **options)

@@ -234,7 +234,7 @@ def grade(spec: AssignmentSpec, path: Path, *, options: GradeOptions = GradeOpti
         output = outcome.output + (("\n" if outcome.output else "") + outcome.traceback if outcome.traceback else "")
         results.append(check_result(c, verdict, seconds=outcome.seconds, timeout=c.timeout_for(device), output=output))
     notes = [f"'{spec.check(cid).name}' was skipped and is not counted in the score: {reason}"
-             for cid, reason in skipped.items()] + list(report.notes)
+             for cid, reason in skipped.items()] + list(submission.notes) + list(report.notes)
     if report.load_error:
         notes.append("Your file could not be imported, so no check could run; fix the error shown above first.")
     return SubmissionResult(

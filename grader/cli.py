@@ -19,6 +19,7 @@ from grader.isolation import IsolationUnavailable
 from grader.load import SubmissionError
 from grader.report import print_result, summary_table, write_gradescope, write_html
 from grader.results import SubmissionResult
+from grader.run import Limits
 from grader.spec import AssignmentSpec, SpecError
 
 console = Console(stderr=False)
@@ -31,6 +32,8 @@ _common = [
     click.option("--isolation", type=click.Choice(["auto", "strong", "basic"]), default="auto", show_default=True,
                  help="strong = bubblewrap sandbox (fails if unavailable); auto = strong where possible."),
     click.option("--download", is_flag=True, help="Let torchvision download missing datasets."),
+    click.option("--cell-timeout", type=click.FloatRange(min=1), default=Limits.cell_timeout, show_default=True,
+                 help="Seconds one notebook cell may run before it is interrupted."),
 ]
 
 
@@ -65,8 +68,10 @@ def _progress(label: str) -> Iterator[api.ProgressFn]:
         yield update
 
 
-def _options(data_root: Path | None, device: str, isolation: str, download: bool, **extra) -> api.GradeOptions:
-    return api.GradeOptions(data_root=data_root, device=device, isolation=isolation, download=download, **extra)
+def _options(data_root: Path | None, device: str, isolation: str, download: bool, cell_timeout: float,
+             **extra) -> api.GradeOptions:
+    return api.GradeOptions(data_root=data_root, device=device, isolation=isolation, download=download,
+                            limits=Limits(cell_timeout=cell_timeout), **extra)
 
 
 def _write_reports(result: SubmissionResult, out: Path | None, *, show_hidden: bool) -> Path | None:

@@ -1,16 +1,19 @@
-"""Turn what a student handed in (.py, folder, zip) into a folder plus the file to import.
+"""Turn what a student handed in (.py, .ipynb, folder, zip) into a folder plus the file to run.
 
-Nothing here executes student code; Python files are only parsed to find what they define.
+Nothing here executes student code; files are only parsed to find what they define.
 """
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from grader.notebook import NotebookError, notebook_source, read_notebook
 
 MAX_UNZIPPED = 50 << 20
 PREFERRED_NAMES = ("submission.py", "solution.py", "main.py", "model.py")
@@ -26,7 +29,9 @@ class Submission:
     """Display name (the file or folder name as handed in)."""
     directory: Path
     main_file: str
-    """Path of the file to import, relative to `directory`."""
+    """Path of the file to import (or notebook to execute), relative to `directory`."""
+    notes: tuple[str, ...] = ()
+    """Things the student should know about how the submission was read."""
 
     @property
     def main_path(self) -> Path:
@@ -34,11 +39,12 @@ class Submission:
 
 
 def defined_names(path: Path) -> set[str]:
-    """Top-level names a Python file defines (classes, functions, assignments); empty if it
-    does not parse."""
+    """Top-level names a Python file or notebook defines (classes, functions, assignments);
+    empty if it does not parse."""
     try:
-        tree = ast.parse(path.read_bytes())
-    except (SyntaxError, ValueError):
+        source = notebook_source(path) if path.suffix == ".ipynb" else path.read_bytes()
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, OSError):
         return set()
     names: set[str] = set()
     for node in tree.body:
@@ -50,13 +56,11 @@ def defined_names(path: Path) -> set[str]:
 
 
 def _choose_main(directory: Path, entry: tuple[str, ...]) -> str:
-    files = sorted(p for p in directory.rglob("*.py") if "__MACOSX" not in p.parts)
+    """The .py file (or, when there is none, the notebook) to grade in a folder."""
+    files = sorted(p for p in directory.rglob("*.py") if "__MACOSX" not in p.parts) or \
+        sorted(p for p in directory.rglob("*.ipynb") if "__MACOSX" not in p.parts and ".ipynb_checkpoints" not in p.parts)
     if not files:
-        notebooks = list(directory.rglob("*.ipynb"))
-        if notebooks:
-            raise SubmissionError(f"found a notebook ({notebooks[0].name}) but no .py file; notebook "
-                                  "submissions are not supported yet: in Jupyter use File → Download as → Python (.py)")
-        raise SubmissionError(f"no Python (.py) file in the submission (found: "
+        raise SubmissionError(f"no Python (.py) file or notebook (.ipynb) in the submission (found: "
                               f"{', '.join(p.name for p in directory.rglob('*') if p.is_file())[:300] or 'nothing'})")
     if len(files) == 1:
         return str(files[0].relative_to(directory))
@@ -68,8 +72,22 @@ def _choose_main(directory: Path, entry: tuple[str, ...]) -> str:
                     return str(p.relative_to(directory))
         if len(candidates) == 1:
             return str(candidates[0].relative_to(directory))
-    raise SubmissionError(f"{len(files)} Python files and none clearly the main one "
-                          f"({', '.join(p.name for p in files[:10])}); name it submission.py")
+    raise SubmissionError(f"{len(files)} {files[0].suffix} files and none clearly the main one "
+                          f"({', '.join(p.name for p in files[:10])}); name it submission{files[0].suffix}")
+
+
+def _checked_notebook(path: Path) -> tuple[str, ...]:
+    """Validate the notebook at `path` and rewrite it as nbformat v4 in place; notes for the student."""
+    import nbformat
+
+    try:
+        notebook = read_notebook(path)
+    except NotebookError as exc:
+        raise SubmissionError(str(exc)) from None
+    original = json.loads(path.read_text(encoding="utf-8")).get("nbformat")
+    nbformat.write(notebook, str(path))
+    return (f"{path.name} was saved in notebook format {original}; it was converted to format 4 for grading.",) \
+        if original != 4 else ()
 
 
 def _extract_zip(archive: Path, into: Path) -> None:
@@ -92,20 +110,22 @@ def _extract_zip(archive: Path, into: Path) -> None:
 
 
 def load_submission(path: Path, entry: tuple[str, ...]) -> Submission:
-    """A .py file, a folder, or a zip → Submission (copied into a fresh temporary folder)."""
+    """A .py file, a notebook, a folder, or a zip → Submission (copied into a fresh temporary folder)."""
     if not path.exists():
         raise SubmissionError(f"{path} does not exist")
     workdir = Path(tempfile.mkdtemp(prefix="cnn-grader-sub-"))
-    if path.is_dir():
-        shutil.copytree(path, workdir, dirs_exist_ok=True, symlinks=False, ignore_dangling_symlinks=True)
-        return Submission(path.name, workdir, _choose_main(workdir, entry))
-    if path.suffix == ".zip":
-        _extract_zip(path, workdir)
-        return Submission(path.name, workdir, _choose_main(workdir, entry))
-    if path.suffix == ".ipynb":
-        raise SubmissionError(f"{path.name} is a notebook; notebook submissions are not supported yet: "
-                              "in Jupyter use File → Download as → Python (.py)")
-    if path.suffix != ".py":
-        raise SubmissionError(f"{path.name}: expected a .py file, a folder or a .zip")
-    shutil.copy2(path, workdir / path.name)
-    return Submission(path.name, workdir, path.name)
+    try:
+        if path.is_dir():
+            shutil.copytree(path, workdir, dirs_exist_ok=True, symlinks=False, ignore_dangling_symlinks=True)
+        elif path.suffix == ".zip":
+            _extract_zip(path, workdir)
+        elif path.suffix in (".py", ".ipynb"):
+            shutil.copy2(path, workdir / path.name)
+        else:
+            raise SubmissionError(f"{path.name}: expected a .py file, a .ipynb notebook, a folder or a .zip")
+        main = path.name if path.suffix in (".py", ".ipynb") else _choose_main(workdir, entry)
+        notes = _checked_notebook(workdir / main) if main.endswith(".ipynb") else ()
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    return Submission(path.name, workdir, main, notes)

@@ -41,7 +41,11 @@ class Limits:
     output_bytes: int = 1 << 20
     """stdout and stderr are each kept up to this size; the rest is counted and dropped."""
     load_timeout: float = 60.0
-    """Seconds allowed for importing the submission."""
+    """Seconds allowed for importing a .py submission."""
+    notebook_timeout: float = 180.0
+    """Seconds allowed for executing a notebook's cells (kernel start included)."""
+    cell_timeout: float = 60.0
+    """Seconds allowed for one notebook cell."""
     threads: int = 2
 
 
@@ -174,6 +178,8 @@ def _child_env(home: Path, threads: int, device: str, torch_home: str | None) ->
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
         "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
         "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(home / ".matplotlib"), "TMPDIR": "/tmp",
+        # `!pip install` in a notebook fails at once instead of retrying a network it cannot reach.
+        "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
     }
     if torch_home is not None:
         env["TORCH_HOME"] = torch_home
@@ -207,6 +213,8 @@ class _Session:
         self.current_stdout_at = 0
         self.loaded = False
         self.done = False
+        self.notebook = job.main_file.endswith(".ipynb")
+        self.load_timeout = limits.notebook_timeout if self.notebook else limits.load_timeout
 
     def handle(self, message: dict[str, Any], tensors: Callable[[str], dict[str, Any]]) -> None:
         event, check_id = message.get("event"), message.get("check")
@@ -216,6 +224,10 @@ class _Session:
             self.report.load_traceback = str(message.get("traceback", ""))
         elif event == "loaded":
             self.loaded = True
+        elif event == "cell_error" and not self.loaded:
+            self.report.notes.append(f"In your notebook, {message.get('summary', 'a cell raised an error')}. "
+                                     "Execution stopped there, so the cells after it were not run (as with "
+                                     "Jupyter's Run All); the traceback is under 'Standard error'.")
         elif event == "start" and check_id in self.pending:
             self.current, self.current_started = check_id, now
             self.current_stdout_at = len(self.stdout.kept)
@@ -249,7 +261,7 @@ class _Session:
         """(monotonic deadline, what it is for) for the current phase."""
         whole = started + self.job.budget
         if not self.loaded:
-            return min(whole, started + self.limits.load_timeout), "loading"
+            return min(whole, started + self.load_timeout), "loading"
         if self.current is not None:
             timeout = next(c.timeout for c in self.job.checks if c.id == self.current)
             return min(whole, self.current_started + timeout), "check"
@@ -342,6 +354,7 @@ def _drive(job: ChildJob, sandbox: Sandbox, limits: Limits, on_event: Callable[[
         "seed": job.seed, "threads": limits.threads, "dataset": job.dataset,
         "input_channels": job.input_channels, "image_size": job.image_size, "num_classes": job.num_classes,
         "staged_dir": child(job.staged_dir) if job.staged_dir else None, "out_dir": child(dirs["out"]),
+        "lib": str(lib), "cell_timeout": limits.cell_timeout,
         "checks": [{"id": c.id, "probe": c.probe, "params": c.params, "needs": list(c.needs or job.entry[:1]),
                     "inputs": child(dirs["in"] / f"{c.id}.pt") if c.inputs is not None else None}
                    for c in job.checks]}))
@@ -405,9 +418,12 @@ def _pump(proc: subprocess.Popen, read_fd: int, session: _Session, started: floa
             session.stop("timeout", f"the time limit for {limit} ran out" if phase != "between checks"
                          else "the submission's total time budget ran out")
             if phase == "loading":
-                session.report.load_error = (f"importing the submission took longer than "
-                                             f"{min(limits.load_timeout, session.job.budget):.0f} s; top-level "
-                                             "training code must be under `if __name__ == \"__main__\":`")
+                limit = min(session.load_timeout, session.job.budget)
+                session.report.load_error = (
+                    f"running the notebook's cells took longer than {limit:.0f} s; tag training cells "
+                    f"`skip-grading` so that grading does not run them" if session.notebook else
+                    f"importing the submission took longer than {limit:.0f} s; top-level "
+                    "training code must be under `if __name__ == \"__main__\":`")
             return
         for key, _ in selector.select(timeout=min(timeout, 1.0)):
             chunk = os.read(key.fd if key.data == "channel" else key.fileobj.fileno(), 1 << 16)

@@ -1,9 +1,10 @@
 """Runs inside the isolated child: load the submission, run each probe's measure half, stream
 measurements to the parent. Never judges, never sees expected values or labels.
 
-Protocol (one JSON object per line on the channel fd): hello, loaded | load_error, then per check
-start → progress* → measured | measure_failed | error | missing, and finally done. Tensors travel
-in a `.pt` file per check that the parent reads with `torch.load(weights_only=True)`.
+Protocol (one JSON object per line on the channel fd): hello, [cell_error], loaded | load_error,
+then per check start → progress* → measured | measure_failed | error | missing, and finally done.
+Tensors travel in a `.pt` file per check that the parent reads with `torch.load(weights_only=True)`.
+Notebooks are executed in a kernel and measured there (grader.kernel); the events are the same.
 """
 from __future__ import annotations
 
@@ -76,8 +77,9 @@ def load_submission(path: Path) -> dict[str, Any]:
     return module.__dict__
 
 
-def _run_check(channel: Channel, check: dict[str, Any], job: dict[str, Any], namespace: dict[str, Any],
-               save: Any, load: Any) -> None:
+def run_check(channel: Any, check: dict[str, Any], job: dict[str, Any], namespace: dict[str, Any],
+              save: Any, load: Any) -> None:
+    """Measure one check on `namespace` (the submission's globals) and send the outcome."""
     from grader.probes import PROBES
     from grader.probes.base import MeasureContext, MeasureError
 
@@ -116,6 +118,13 @@ def _run_check(channel: Channel, check: dict[str, Any], job: dict[str, Any], nam
 def main(job_path: str) -> None:
     job = json.loads(Path(job_path).read_text())
     channel = Channel(job["channel_fd"])
+    if job["submission"].endswith(".ipynb"):
+        from grader.kernel import grade_notebook
+
+        channel.send("hello", pid=os.getpid())
+        grade_notebook(job, job_path, channel)
+        channel.send("done")
+        os._exit(0)
     import torch
 
     save, load = torch.save, torch.load  # captured before student code, like the above
@@ -141,7 +150,7 @@ def main(job_path: str) -> None:
         os._exit(0)
     channel.send("loaded", defined=[n for n in job["entry"] if n in namespace])
     for check in job["checks"]:
-        _run_check(channel, check, job, namespace, save, load)
+        run_check(channel, check, job, namespace, save, load)
     channel.send("done")
     os._exit(0)
 

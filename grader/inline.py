@@ -1,0 +1,89 @@
+"""`from grader import check; check("cifar_simplecnn")` inside a student's notebook.
+
+The notebook's current definitions (imports, classes, functions and call-free assignments from the
+cells run so far; the last definition wins, as in Jupyter) are written to a file and graded by a
+separate `grader check` process, which runs them in the usual isolated child. The student's kernel
+only displays the result: nothing is judged in the process the student's code can patch.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_COLOURS = {"passed": "#1a7f37", "partial": "#9a6700", "failed": "#cf222e", "error": "#cf222e",
+            "timeout": "#8250df", "missing": "#6e7781", "skipped": "#4f6a85"}
+
+
+def definitions(cells: list[str]) -> str:
+    """The definitions made by `cells` (Python source, in order) as one Python file. Statements
+    that call something at the top level (data loading, training, prints) are left out."""
+    kept = []
+    for source in cells:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            plain_assignment = isinstance(node, (ast.Assign, ast.AnnAssign)) and not any(
+                isinstance(n, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom)) for n in ast.walk(node))
+            if isinstance(node, _DEFINITIONS) or plain_assignment:
+                kept.append(ast.unparse(node))
+    return "\n\n".join(kept) + "\n"
+
+
+def _history() -> list[str]:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        raise RuntimeError("check() reads the cells you have run, so it needs Jupyter or IPython; "
+                           "elsewhere run: grader check <assignment> <your file>")
+    return list(shell.user_ns.get("In", []))
+
+
+def _render(results: dict[str, Any], assignment: str) -> str:
+    from grader.report.html import _environment
+
+    max_score = sum(t["max_score"] for t in results.get("tests", []))
+    return _environment().get_template("inline.html.j2").render(
+        results=results, assignment=assignment, max_score=max_score, colours=_COLOURS)
+
+
+def _in_notebook() -> bool:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def check(assignment: str, *, source: str | None = None, data_root: str | Path | None = None,
+          timeout: float = 900.0) -> None:
+    """Run the visible checks of `assignment` on this notebook's current definitions (or on
+    `source`) and show the result: an HTML table in Jupyter, text in a console."""
+    code = source if source is not None else definitions(_history())
+    with tempfile.TemporaryDirectory(prefix="cnn-grader-check-") as tmp:
+        submission, out = Path(tmp) / "notebook_cells.py", Path(tmp) / "out"
+        submission.write_text(code, encoding="utf-8")
+        command = [sys.executable, "-m", "grader", "check", assignment, str(submission), "--out", str(out)]
+        if data_root is not None:
+            command += ["--data-root", str(data_root)]
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "COLUMNS": "110", "NO_COLOR": "1"})
+        results_file = out / "results.json"
+        if proc.returncode != 0 or not results_file.is_file():
+            print(proc.stderr.strip()[-2000:] or proc.stdout.strip()[-2000:], file=sys.stderr)
+            return
+        results = json.loads(results_file.read_text(encoding="utf-8"))
+    if _in_notebook():
+        from IPython.display import HTML, display
+
+        display(HTML(_render(results, assignment)))
+    else:
+        print(proc.stdout)
