@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 GRADER_DATA ?= $(shell test -d ../shared/datasets && cd ../shared/datasets && pwd)
 export GRADER_DATA
 
-.PHONY: demo test test-slow install clean
+.PHONY: demo test test-slow install clean starters
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
+
+# Regenerate every assignments/<name>/starter.ipynb from its starter.py (jupytext percent format).
+starters: $(STAMP)
+	for f in assignments/*/starter.py; do $(VENV)/bin/jupytext --quiet --set-kernel python3 --to ipynb "$$f"; done
 
 clean:
 	rm -rf demo-reports .pytest_cache
