@@ -236,7 +236,7 @@ def grade(spec: AssignmentSpec, path: Path, *, options: GradeOptions = GradeOpti
     notes = [f"'{spec.check(cid).name}' was skipped and is not counted in the score: {reason}"
              for cid, reason in skipped.items()] + list(submission.notes) + list(report.notes)
     if report.load_error:
-        notes.append("Your file could not be imported, so no check could run; fix the error shown above first.")
+        notes.append("Your submission could not be loaded, so no check could run; fix the error shown above first.")
     return SubmissionResult(
         assignment=spec.name, title=spec.title, submission=submission.name, checks=tuple(results),
         isolation=sandbox.description, device=_device_label(device), seconds=round(report.seconds, 2),

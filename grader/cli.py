@@ -165,13 +165,15 @@ def demo(out: Path, **common) -> None:
     rows: list[tuple[str, SubmissionResult, Path | None]] = []
     with _user_errors():
         for spec in api.list_assignments():
-            for example in sorted((spec.path.parent / "examples").glob("*.py")):
-                label = f"{spec.name}/{example.stem}"
+            examples = (spec.path.parent / "examples").iterdir()
+            for example in sorted(e for e in examples if e.suffix in (".py", ".ipynb")):
+                label = f"{spec.name}/{example.name}"
                 with _progress(f"grading {label}") as progress:
                     result = api.grade(spec, example, options=_options(**common), progress=progress)
-                rows.append((label, result, _write_reports(result, out / spec.name / example.stem, show_hidden=True)))
+                rows.append((label, result, _write_reports(result, out / spec.name / example.name.replace(".", "_"),
+                                                           show_hidden=True)))
     summary_table(rows, console)
-    console.print(f"HTML reports: {out.resolve()}/<assignment>/<example>/report.html")
+    console.print(f"HTML reports: {out.resolve()}/<assignment>/<example>_<ext>/report.html")
 
 
 @main.group()
