@@ -205,7 +205,8 @@ def grade(spec: AssignmentSpec, path: Path, *, options: GradeOptions = GradeOpti
     device = resolve_device(options.device)
     checks = selected_checks(spec, options)
     reference = load_reference(spec)
-    staged = _stage_if_needed(spec, checks, options)
+    skipped = _unavailable(checks)
+    staged = _stage_if_needed(spec, [c for c in checks if c.id not in skipped], options)
     sandbox = detect(options.isolation)
     budget = spec.budget_for(device)
     try:
@@ -214,7 +215,6 @@ def grade(spec: AssignmentSpec, path: Path, *, options: GradeOptions = GradeOpti
         return _result_without_child(spec, checks, path.name, str(exc), _device_label(device),
                                      sandbox.description, budget)
     defined = defined_names(submission.main_path)
-    skipped = _unavailable(checks)
     try:
         _, report = measure(spec, submission, [c for c in checks if c.id not in skipped], reference,
                             options=options, device=device, staged=staged, progress=progress)

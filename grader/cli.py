@@ -20,7 +20,7 @@ from grader.load import SubmissionError
 from grader.report import print_result, summary_table, write_gradescope, write_html
 from grader.results import SubmissionResult
 from grader.run import Limits
-from grader.spec import AssignmentSpec, SpecError
+from grader.spec import SpecError
 
 console = Console(stderr=False)
 errors = Console(stderr=True)
@@ -191,5 +191,9 @@ def record(assignment: str, protocol: str, seeds: int, **common) -> None:
     with _user_errors():
         spec = api.find_assignment(assignment)
         with _progress(f"recording {spec.name}") as progress:
-            api.record_reference(spec, protocol=protocol, seeds=seeds, options=_options(**common),
-                                 progress=progress, log=console.print)
+            try:
+                api.record_reference(spec, protocol=protocol, seeds=seeds, options=_options(**common),
+                                     progress=progress, log=console.print)
+            except RuntimeError as exc:  # the reference failed a check, or a check cannot run here
+                errors.print(f"error: {exc}", highlight=False, markup=False)
+                sys.exit(2)

@@ -125,5 +125,5 @@ def test_inline_check_outside_ipython_says_what_to_do() -> None:
 
 
 def test_results_json_of_a_notebook_is_plain_json(tmp_path: Path) -> None:
-    graded = grade("cifar_simplecnn", NOTEBOOKS / "correct.ipynb", tmp_path, "--only", "output_shape")
+    grade("cifar_simplecnn", NOTEBOOKS / "correct.ipynb", tmp_path, "--only", "output_shape")
     assert json.loads((tmp_path / "results.json").read_text())["tests"][0]["extra_data"]["status"] == P

@@ -77,17 +77,20 @@ class MeasureContext:
     def describe(self, exc: BaseException) -> str:
         return describe_exception(exc, self.submission_dir)
 
-    def new_model(self, name: str | None = None) -> Any:
-        """Instantiate the entry class with the grader's seed, on the grading device."""
+    def new_model(self, name: str | None = None, **kwargs: Any) -> Any:
+        """Call the entry class (or model-building function) with the grader's seed; the model
+        on the grading device."""
         import torch
         from torch import nn
 
         name = name or self.entry[0]
         torch.manual_seed(self.seed)
-        obj = self.namespace[name]()
+        factory = self.namespace[name]
+        obj = factory(**kwargs)
         if not isinstance(obj, nn.Module):
-            raise MeasureError(f"{name}() returned a {type(obj).__name__}, not an nn.Module",
-                               f"make {name} a subclass of torch.nn.Module")
+            hint = (f"make {name} a subclass of torch.nn.Module" if isinstance(factory, type)
+                    else f"{name} must return the model (an nn.Module)")
+            raise MeasureError(f"{name}() returned a {type(obj).__name__}, not an nn.Module", hint)
         return obj.to(self.device)
 
     def forward(self, model: Any, x: Any) -> Any:

@@ -6,13 +6,16 @@ labels, so accuracy cannot be faked without actually classifying the images.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Callable
 
 from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, Verdict
 from grader.results import Status
 
 
-def measure_test_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+def train_for_predictions(ctx: MeasureContext, params: dict[str, Any],
+                          build: Callable[[], tuple[Any, Any]], verb: str = "training") -> dict[str, Any]:
+    """Train the model that `build()` returns (with its optimizer, or None for the protocol's
+    Adam) under the check's protocol; predictions for the unlabeled test images."""
     from grader.train import get_protocol, load_staged, train_and_predict
 
     if ctx.staged_dir is None:
@@ -20,15 +23,19 @@ def measure_test_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> dict[s
     protocol = get_protocol(ctx.dataset, params["protocol"])
     protocol = dataclasses.replace(protocol, seed=protocol.seed + ctx.seed)
     data = load_staged(ctx.staged_dir, ctx.device, dataset=ctx.dataset)
-    model = ctx.new_model()
-    ctx.progress(f"training with the '{protocol.name}' protocol ({protocol.description})")
+    model, optimizer = build()
+    ctx.progress(f"{verb} with the '{protocol.name}' protocol ({protocol.description})")
     try:
         predictions = train_and_predict(
-            model, data, protocol, device=ctx.device,
+            model, data, protocol, device=ctx.device, optimizer=optimizer,
             on_epoch=lambda epoch, loss: ctx.progress(f"epoch {epoch}: mean loss {loss:.4f}"))
     except (TypeError, ValueError) as exc:  # the protocol's own student-facing checks
         raise MeasureError(str(exc)) from None
     return {"protocol": protocol.name, "seed": protocol.seed, "predictions": predictions.cpu()}
+
+
+def measure_test_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    return train_for_predictions(ctx, params, lambda: (ctx.new_model(), None))
 
 
 def accuracy(predictions: Any, labels: Any) -> float:

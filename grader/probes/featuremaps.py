@@ -1,0 +1,432 @@
+"""Feature-map probes (exercise 2c): `feature_maps(model, images)` returns the activations of a
+model's first Conv2d, `plot_feature_maps(maps)` draws them, one panel per channel.
+
+The grader builds the model itself (grader.models, weights seeded in the parent) and feeds it the
+first real CIFAR-10 test images. Besides the submission's answer, the child records the grader's
+own candidates on the same model and images (the first conv's output before and after its ReLU,
+after pooling, the second conv's output): the parent judges against the *reference's* recorded
+candidates and uses the child's only to name a mistake ("you returned the maps before the ReLU").
+"""
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, Verdict, failed, passed
+from grader.results import Figure
+
+_STAGE_WORDS = {
+    "conv": "the first Conv2d's output before the ReLU",
+    "relu": "the first Conv2d's output after the ReLU",
+    "pool": "the maps after the pooling layer that follows the first Conv2d",
+    "conv2": "the second Conv2d's output",
+    "conv2_relu": "the second Conv2d's output after its ReLU",
+}
+_HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
+_MAX_PANELS = 256
+_MAX_PANEL_VALUES = 1 << 20
+_MAX_PNG_BYTES = 8 << 20
+_MAX_PNG_PIXELS = 1600
+
+
+def _target(params: dict[str, Any]) -> str:
+    return "relu" if params["after_relu"] else "conv"
+
+
+def _fmt(shape: Any) -> str:
+    return "[" + ", ".join(str(d) for d in shape) + "]"
+
+
+# ------------------------------------------------------------------------------------ parent side
+
+def prepare_fixture(reference_factory: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Parent side: seeded weights for the grader's model named by the check's `model`."""
+    from grader.models import seeded_state
+    from grader.spec import SpecError
+
+    try:
+        return {"state_dict": seeded_state(params["model"], params["weights_seed"])}
+    except KeyError as exc:
+        raise SpecError(f"check parameter 'model': {exc.args[0]}") from None
+
+
+# ------------------------------------------------------------------------------------- child side
+
+def _model_and_images(ctx: MeasureContext, params: dict[str, Any], count: int) -> tuple[Any, Any]:
+    """The grader's model with the parent's weights, and the first `count` test images."""
+    import torch
+
+    from grader.models import build
+    from grader.train import load_test_images
+
+    if ctx.staged_dir is None:
+        raise MeasureError("no test images were made available to the grading process")
+    # Full float32 convolutions on a GPU too, to compare with a reference recorded on a CPU.
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    model = build(params["model"], ctx.inputs["state_dict"], ctx.device)
+    images = load_test_images(ctx.staged_dir, dataset=ctx.dataset, count=count).to(ctx.device)
+    return model, images
+
+
+def first_conv_stages(model: Any, images: Any) -> dict[str, Any]:
+    """The grader's own candidates, from one hooked forward pass: the first Conv2d's output
+    (before and after a ReLU), the first pooling output after it, the second Conv2d's output."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    calls: list[tuple[Any, Any]] = []
+    handles = [m.register_forward_hook(lambda module, _inputs, output: calls.append((module, output)))
+               for m in model.modules() if not any(True for _ in m.children())]
+    try:
+        with torch.no_grad():
+            model(images)
+    finally:
+        for h in handles:
+            h.remove()
+    first = next(i for i, (m, _) in enumerate(calls) if m is convs[0])
+    stages = {"conv": calls[first][1], "relu": F.relu(calls[first][1])}
+    pool = next((out for m, out in calls[first + 1:] if "Pool" in type(m).__name__), None)
+    if pool is not None:
+        stages["pool"] = pool
+    if len(convs) > 1:
+        second = next(out for m, out in calls if m is convs[1])
+        stages.update(conv2=second, conv2_relu=F.relu(second))
+    return {k: v.detach().cpu() for k, v in stages.items()}
+
+
+def _feature_maps(ctx: MeasureContext, model: Any, images: Any) -> Any:
+    """Call the submission's feature_maps; insist on a plain tensor."""
+    import torch
+
+    maps = ctx.namespace["feature_maps"](model, images)
+    if type(maps) is not torch.Tensor:
+        kind = type(maps).__module__ + "." + type(maps).__qualname__ if maps is not None else "None"
+        raise MeasureError(f"feature_maps returned {kind}, not a torch.Tensor",
+                           "return the activations as one tensor [images, channels, height, width] "
+                           "(no .numpy(), list, tuple or nn.Parameter)")
+    return maps
+
+
+# --------------------------------------------------------------------- feature maps: measure, shape
+
+def measure_feature_maps(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The submission's maps for the grader's model and images, and the grader's candidates."""
+    model, images = _model_and_images(ctx, params, params["images"])
+    stages = first_conv_stages(model, images)
+    maps = _feature_maps(ctx, model, images)
+    return {"maps": maps.detach().cpu(), "stages": stages}
+
+
+def _shape_hint(shape: list[int], stage_shapes: dict[str, list[int]], want: list[int]) -> str:
+    stage = next((name for name, cand in stage_shapes.items() if cand == shape), "")
+    if stage and shape != want:
+        return f"{_fmt(shape)} is the shape of {_STAGE_WORDS[stage]}"
+    if shape == want[1:]:
+        return "keep the batch dimension: return the maps of every image, [images, channels, height, width]"
+    return "return the first Conv2d's output for all images, [images, channels, height, width]"
+
+
+def measure_feature_map_shape(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Shape and dtype of the submission's maps, and the shapes of the grader's candidates."""
+    measured = measure_feature_maps(ctx, params)
+    return {"shape": list(measured["maps"].shape), "dtype": str(measured["maps"].dtype).replace("torch.", ""),
+            "stages": {name: list(t.shape) for name, t in measured["stages"].items()}}
+
+
+def judge_feature_map_shape(ctx: JudgeContext) -> Verdict:
+    want, want_dtype = ctx.expected["stages"][_target(ctx.params)], ctx.expected["dtype"]
+    shape, dtype = ctx.measured["shape"], ctx.measured["dtype"]
+    expected = f"a {want_dtype} tensor of shape {_fmt(want)} (images, channels, height, width)"
+    if shape != want:
+        return failed(expected, f"a tensor of shape {_fmt(shape)}", _shape_hint(shape, ctx.measured["stages"], want))
+    if dtype != want_dtype:
+        return failed(expected, f"shape {_fmt(shape)} but dtype {dtype}",
+                      "return the activations as the model computes them, without converting them")
+    return passed(expected, f"a {dtype} tensor of shape {_fmt(shape)}")
+
+
+# ---------------------------------------------------------------------------- feature maps: values
+
+def _close(a: Any, b: Any, params: dict[str, Any]) -> bool:
+    import torch
+
+    return (a.shape == b.shape and a.dtype.is_floating_point
+            and bool(torch.allclose(a.double(), b.double(), rtol=params["rtol"], atol=params["atol"])))
+
+
+def _same_stage(maps: Any, stages: dict[str, Any], target: str, params: dict[str, Any]) -> str:
+    """The candidate (other than the target) the maps equal, or ''."""
+    return next((name for name, cand in stages.items() if name != target and _close(maps, cand, params)), "")
+
+
+def _channel_order(maps: Any, want: Any, params: dict[str, Any]) -> list[int] | None:
+    """j for each channel i of `maps` such that maps[:, i] equals want[:, j], if the channels are
+    a reordering of `want`'s; else None."""
+    if maps.shape != want.shape or maps.dim() != 4:
+        return None
+    order: list[int] = []
+    for i in range(maps.shape[1]):
+        j = next((j for j in range(want.shape[1]) if j not in order and _close(maps[:, i], want[:, j], params)), None)
+        if j is None:
+            return None
+        order.append(j)
+    return order
+
+
+def judge_feature_map_values(ctx: JudgeContext) -> Verdict:
+    target = _target(ctx.params)
+    want, maps, stages = ctx.expected["stages"][target], ctx.measured["maps"], ctx.measured["stages"]
+    expected = (f"{_STAGE_WORDS[target]}, shape {_fmt(want.shape)}, equal to the reference's "
+                f"(rtol={ctx.params['rtol']:g}, atol={ctx.params['atol']:g})")
+    if _close(maps, want, ctx.params):
+        return passed(expected, f"the maps of {want.shape[0]} images match")
+    stage = _same_stage(maps, stages, target, ctx.params)
+    if stage in ("conv", "relu"):
+        got, asked = ("before", "after") if stage == "conv" else ("after", "before")
+        return failed(expected, f"you returned the maps {got} the ReLU; this assignment asks for {asked}",
+                      "apply torch.relu to the convolution's output" if asked == "after"
+                      else "return the convolution's output itself, without the ReLU")
+    if stage:
+        return failed(expected, f"you returned {_STAGE_WORDS[stage]}, shape {_fmt(maps.shape)}",
+                      "take the output of the first nn.Conv2d in model.modules(), not of a later layer")
+    if list(maps.shape) != list(want.shape):
+        return failed(expected, f"shape {_fmt(maps.shape)}, expected {_fmt(want.shape)}: the values cannot be compared",
+                      _shape_hint(list(maps.shape), {k: list(v.shape) for k, v in stages.items()}, list(want.shape)))
+    order = _channel_order(maps, stages[target], ctx.params)
+    if order is not None and order != sorted(order):
+        moved = [f"your channel {i} is channel {j}" for i, j in enumerate(order) if i != j]
+        return failed(expected, "the right maps with the channels in another order: " + ", ".join(moved[:4])
+                      + (f" (and {len(moved) - 4} more)" if len(moved) > 4 else ""),
+                      "keep the channels in the convolution's order: don't sort or shuffle them")
+    diff = float((maps.double() - want.double()).abs().max()) if maps.dtype.is_floating_point else float("nan")
+    return failed(expected, f"the values differ from the reference's: largest difference {diff:.3g}",
+                  "use the first nn.Conv2d of model.modules() (a forward hook, or call it on the images), "
+                  "and don't normalise or rescale the maps")
+
+
+# ------------------------------------------------------------------------------------ side effects
+
+def _hook_counts(model: Any) -> dict[str, int]:
+    import torch.nn.modules.module as module_globals
+
+    counts = {name or "(the model)": sum(len(getattr(m, d, {})) for d in _HOOK_DICTS)
+              for name, m in model.named_modules()}
+    counts["(all modules: a global hook)"] = sum(len(getattr(module_globals, "_global" + d, {}))
+                                                 for d in _HOOK_DICTS)
+    return counts
+
+
+def _snapshot(model: Any, images: Any) -> dict[str, Any]:
+    return {"state": {k: v.detach().clone() for k, v in model.state_dict(keep_vars=True).items()},
+            "requires_grad": {n: p.requires_grad for n, p in model.named_parameters()},
+            "hooks": _hook_counts(model), "images": images.detach().clone(),
+            "images_requires_grad": images.requires_grad}
+
+
+def measure_side_effects(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Call feature_maps and list what it changed on the model and the images."""
+    import torch
+
+    model, images = _model_and_images(ctx, params, params["images"])
+    before = _snapshot(model, images)
+    maps = _feature_maps(ctx, model, images)
+    after = _snapshot(model, images)
+    state_after = after["state"]
+    return {
+        "changed": [k for k, v in before["state"].items()
+                    if k not in state_after or not torch.equal(v, state_after[k])],
+        "requires_grad": [f"{n} ({flag} → {after['requires_grad'].get(n)})"
+                          for n, flag in before["requires_grad"].items() if after["requires_grad"].get(n) != flag],
+        "grads": [n for n, p in model.named_parameters() if p.grad is not None],
+        "hooks": [n for n, c in after["hooks"].items() if c > before["hooks"].get(n, 0)],
+        "images_changed": not torch.equal(before["images"], after["images"])
+        or before["images_requires_grad"] != after["images_requires_grad"],
+        "returns_graph": maps.requires_grad,
+    }
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+def judge_side_effects(ctx: JudgeContext) -> Verdict:
+    m = ctx.measured
+    checks = [
+        (m["changed"], lambda v: f"the model's weights changed: {_some(v)}",
+         "never write to the model's parameters: compute the maps from a forward pass only"),
+        (m["requires_grad"], lambda v: f"requires_grad changed on {_some(v)}",
+         "use `with torch.no_grad():` instead of changing requires_grad"),
+        (m["grads"], lambda v: f".grad was left on {_some(v)}",
+         "don't call backward(): the maps need a forward pass only"),
+        (m["hooks"], lambda v: f"a hook is still registered on {_some([repr(n) for n in v])}",
+         "keep the handle that register_forward_hook returns and call handle.remove() (in a finally: block)"),
+        (m["images_changed"], lambda v: "the images tensor was changed in place",
+         "work on a copy (or out-of-place operations) rather than changing the images you are given"),
+        (m["returns_graph"], lambda v: "the returned maps require grad (still attached to the autograd graph)",
+         "compute the maps under `with torch.no_grad():` or return maps.detach()"),
+    ]
+    problems = [(describe(value), hint) for value, describe, hint in checks if value]
+    expected = ("the model (weights, requires_grad, .grad, hooks) and the images are left as they were, and the "
+                "returned maps do not require grad")
+    if problems:
+        return failed(expected, "; ".join(p for p, _ in problems), problems[0][1])
+    return passed(expected, "nothing changed, and the maps are detached")
+
+
+# ------------------------------------------------------------------------------------------ figure
+
+def _png(fig: Any) -> Any:
+    """The figure as PNG bytes in a uint8 tensor, at most _MAX_PNG_PIXELS on its longer side."""
+    import torch
+
+    dpi = min(100.0, _MAX_PNG_PIXELS / max(*fig.get_size_inches(), 0.01))
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return torch.frombuffer(bytearray(buffer.getvalue()), dtype=torch.uint8)
+
+
+def _panel(ax: Any) -> dict[str, Any]:
+    """How many images an axes shows, and the array of the first one (if not too large)."""
+    import numpy as np
+    import torch
+
+    images = ax.get_images()
+    panel: dict[str, Any] = {"count": len(images)}
+    if images:
+        array = np.ma.getdata(images[0].get_array())
+        panel["shape"] = list(array.shape)
+        if array.size <= _MAX_PANEL_VALUES and np.issubdtype(array.dtype, np.number):
+            panel["array"] = torch.from_numpy(np.array(array, dtype=np.float32))
+    return panel
+
+
+def measure_figure(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Call plot_feature_maps on the grader's maps of image 0; read back the panels; render it."""
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure as MplFigure
+
+    model, images = _model_and_images(ctx, params, 1)
+    maps = first_conv_stages(model, images)[_target(params)][0]  # [C, H, W]
+    plt.close("all")
+    returned = ctx.namespace["plot_feature_maps"](maps.clone())
+    if not isinstance(returned, MplFigure):
+        drawn = plt.gcf() if plt.get_fignums() else None
+        png = _png(drawn) if drawn is not None else None
+        plt.close("all")
+        kind = "None" if returned is None else type(returned).__module__ + "." + type(returned).__qualname__
+        return {"maps": maps, "returned": kind, "png": png}
+    axes = returned.axes
+    measurement = {"maps": maps, "returned": "Figure", "panels": [_panel(ax) for ax in axes[:_MAX_PANELS]],
+                   "png": _png(returned)}
+    plt.close("all")
+    return measurement
+
+
+def _figure_bytes(value: Any) -> bytes | None:
+    """PNG bytes from a measured uint8 tensor, or None if it is not a plausible PNG."""
+    import torch
+
+    if type(value) is not torch.Tensor or value.dtype != torch.uint8 or value.dim() != 1 \
+            or value.numel() > _MAX_PNG_BYTES:
+        return None
+    data = value.numpy().tobytes()
+    return data if data.startswith(b"\x89PNG\r\n\x1a\n") else None
+
+
+def _shows(panel: Any, channel: Any) -> bool:
+    """The panel shows the channel up to a positive affine rescale (correlation > 0.99)."""
+    import torch
+
+    a, b = panel.double().flatten(), channel.double().flatten()
+    if not bool(torch.isfinite(a).all()):
+        return False
+    if float(b.std()) < 1e-12:  # a constant channel (e.g. all zero after the ReLU): any constant panel
+        return float(a.std()) <= 1e-6 * max(float(a.abs().max()), 1.0)
+    if float(a.std()) < 1e-12:
+        return False
+    return float(torch.corrcoef(torch.stack([a, b]))[0, 1]) > 0.99
+
+
+def _panel_problem(panels: list[dict[str, Any]], want: Any) -> tuple[str, str]:
+    """(what is wrong, hint) with the image panels, or ('', '') when panel i shows channel i."""
+    channels = want.shape[0]
+    crowded = next((i for i, p in enumerate(panels) if p["count"] > 1), None)
+    if crowded is not None:
+        return (f"axes {crowded} shows {panels[crowded]['count']} images",
+                "draw each channel in its own axes (plt.subplots(rows, cols)), one imshow per axes")
+    shown = [p for p in panels if p["count"]]
+    if len(shown) != channels:
+        return (f"{len(shown)} image panel{'s' if len(shown) != 1 else ''} (axes with an imshow), "
+                f"expected {channels}, one per channel",
+                "make a grid with at least as many axes as channels and call imshow once per channel; "
+                "remove or turn off the spare axes")
+    size = list(want.shape[1:])
+    for i, p in enumerate(shown):
+        if p.get("shape") != size or "array" not in p:
+            return (f"panel {i} shows an array of shape {_fmt(p.get('shape', []))}, expected {_fmt(size)}",
+                    "pass the 2-D channel maps[i] to imshow (with a cmap), not an RGB image or a resized copy")
+        if not _shows(p["array"], want[i]):
+            other = next((j for j in range(channels) if _shows(p["array"], want[j])), None)
+            return ((f"panel {i} shows channel {other}" if other is not None
+                     else f"panel {i} does not show any channel of the maps"),
+                    "draw channel i in panel i, in channel order, from the maps you are given")
+    return "", ""
+
+
+def judge_figure(ctx: JudgeContext) -> Verdict:
+    want = ctx.expected["maps"]
+    returned = ctx.measured["returned"]
+    own = "Your figure" if returned == "Figure" else "What your function drew (the open figure; it was not returned)"
+    figures = tuple(Figure(title, png) for title, png in (
+        (own, _figure_bytes(ctx.measured.get("png"))),
+        ("Reference figure", _figure_bytes(ctx.expected.get("png")))) if png is not None)
+    expected = (f"a matplotlib Figure with {want.shape[0]} image panels (imshow), panel i showing channel i "
+                f"of the {_fmt(want.shape)} maps")
+    if returned != "Figure":
+        hint = ("plt.show() returns None: end the function with `return fig`" if returned == "None"
+                else "return the Figure itself (fig from plt.subplots, or ax.figure)")
+        return Verdict(0.0, expected, f"plot_feature_maps returned {returned}, not a matplotlib Figure", hint,
+                       figures=figures)
+    problem, hint = _panel_problem(ctx.measured["panels"], want)
+    if problem:
+        return Verdict(0.0, expected, problem, hint, figures=figures)
+    return Verdict(1.0, expected, f"{want.shape[0]} panels, panel i shows channel i", figures=figures)
+
+
+# ------------------------------------------------------------------------------------ registration
+
+def register_all() -> None:
+    from grader.probes import Probe, register
+
+    fixture = {"model": Param("str", default="simple_cnn", measure=True),
+               "weights_seed": Param("int", default=1234)}
+    maps = {**fixture, "images": Param("int", default=2, measure=True), "after_relu": Param("bool", default=True)}
+    values = {**maps, "rtol": Param("float", default=1e-4), "atol": Param("float", default=1e-5)}
+    expects = "the activations of the model's first nn.Conv2d (the first in model.modules()), for any model"
+    register(Probe(
+        name="feature_map_shape", title="Shape and type of the feature maps",
+        expects="a float32 tensor [images, channels, height, width] from the model's first Conv2d",
+        measure=measure_feature_map_shape, judge=judge_feature_map_shape, params=maps, prepare=prepare_fixture,
+        needs_data=True, default_timeout=30.0))
+    register(Probe(
+        name="feature_map_values", title="Feature maps of the first convolutional layer", expects=expects,
+        measure=measure_feature_maps, judge=judge_feature_map_values, params=values, prepare=prepare_fixture,
+        needs_data=True, default_timeout=30.0))
+    register(Probe(
+        name="feature_map_side_effects", title="Model and images left unchanged",
+        expects="feature_maps leaves the model and the images as they were and returns detached maps",
+        measure=measure_side_effects, judge=judge_side_effects, needs_reference=False,
+        params={**fixture, "images": Param("int", default=2, measure=True)}, prepare=prepare_fixture,
+        needs_data=True, default_timeout=30.0))
+    register(Probe(
+        name="feature_map_figure", title="Figure: one panel per channel",
+        expects="plot_feature_maps returns a matplotlib Figure with one imshow panel per channel, in order",
+        measure=measure_figure, judge=judge_figure,
+        params={**fixture, "after_relu": Param("bool", default=True, measure=True)}, prepare=prepare_fixture,
+        needs_data=True, default_timeout=30.0))
+
+
+register_all()

@@ -1,0 +1,267 @@
+"""Transfer-learning probes: a pretrained network's feature extractor stays frozen, a new last
+layer learns, the optimizer holds exactly the trainable parameters, and fine-tuning from the
+real pretrained weights reaches the reference's accuracy.
+
+The submission defines `build_model(weights=None)` (a torchvision VGG16 with a new head) and
+`make_optimizer(model)`. The structural checks build the model with random weights (nothing is
+downloaded); only the accuracy check loads the ImageNet weights from the torch hub cache.
+"""
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, Verdict, failed, passed
+from grader.probes.training import judge_test_accuracy, train_for_predictions
+
+_STEP_BATCH = 2
+"""Images in the one training step of the frozen/new-head checks (VGG16 has 138M parameters)."""
+
+
+# ------------------------------------------------------------------------------- child helpers
+
+def _build(ctx: MeasureContext, weights: Any = None) -> Any:
+    """`build_model(weights=weights)`, seeded, on the grading device."""
+    build = ctx.namespace["build_model"]
+    try:
+        inspect.signature(build).bind(weights=weights)
+    except TypeError:
+        raise MeasureError("build_model does not take a `weights` argument; the grader calls "
+                           "build_model(weights=None), and build_model(weights=<ImageNet weights>) to fine-tune",
+                           "define it as def build_model(weights=None): and pass weights on to "
+                           "torchvision.models.vgg16(weights=weights)") from None
+    except ValueError:  # no signature to inspect (a builtin or C callable): just call it
+        pass
+    return ctx.new_model("build_model", weights=weights)
+
+
+def _optimizer(ctx: MeasureContext, model: Any) -> Any:
+    import torch
+
+    optimizer = ctx.namespace["make_optimizer"](model)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise MeasureError(f"make_optimizer(model) returned a {type(optimizer).__name__}, "
+                           "not a torch.optim.Optimizer", "return e.g. torch.optim.Adam(params, lr=1e-3)")
+    return optimizer
+
+
+def _train_step(ctx: MeasureContext, model: Any, optimizer: Any) -> bool:
+    """One cross-entropy step on seeded 32×32 images with the student's optimizer. False when no
+    step was possible because nothing trainable reaches the output."""
+    import torch
+    import torch.nn.functional as F
+
+    g = torch.Generator().manual_seed(ctx.seed)
+    x = torch.randn([_STEP_BATCH, ctx.input_channels, ctx.image_size, ctx.image_size], generator=g)
+    y = torch.randint(0, ctx.num_classes, (_STEP_BATCH,), generator=g)
+    model.train()
+    out = ctx.forward(model, x.to(ctx.device))
+    if out.ndim != 2 or out.shape[0] != _STEP_BATCH or out.shape[1] < ctx.num_classes:
+        raise MeasureError(f"output shape {list(out.shape)} for a batch of {_STEP_BATCH}: cannot take a "
+                           f"training step", f"the output must be [batch, {ctx.num_classes}]")
+    loss = F.cross_entropy(out, y.to(ctx.device))
+    if not loss.requires_grad:
+        return False
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return True
+
+
+def _head(model: Any) -> tuple[str, Any]:
+    """The new last layer: `classifier.6` when it is a Linear, else the last Linear."""
+    from torch import nn
+
+    modules = dict(model.named_modules())
+    if isinstance(modules.get("classifier.6"), nn.Linear):
+        return "classifier.6", modules["classifier.6"]
+    linears = [(name, m) for name, m in modules.items() if isinstance(m, nn.Linear)]
+    if not linears:
+        raise MeasureError("the model has no nn.Linear layer", "replace model.classifier[6] by nn.Linear(4096, 10)")
+    return linears[-1]
+
+
+def _by_layer(names: list[str]) -> str:
+    """'30 tensors (features.0 … features.28: 13 layers; classifier.0, classifier.3)': grouped by
+    layer, never 30 names."""
+    groups: dict[str, list[str]] = {}
+    for layer in dict.fromkeys(n.rpartition(".")[0] or n for n in names):
+        groups.setdefault(layer.partition(".")[0], []).append(layer)
+    parts = [f"{ls[0]} … {ls[-1]}: {len(ls)} layers" if len(ls) > 4 else ", ".join(ls) for ls in groups.values()]
+    return f"{len(names)} tensor{'' if len(names) == 1 else 's'} ({'; '.join(parts)})"
+
+
+# ---------------------------------------------------------------------------------- frozen_layers
+
+def measure_frozen_layers(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """requires_grad of every `model.features` parameter after build_model(), and whether it
+    changed in one training step with the student's optimizer."""
+    import torch
+    from torch import nn
+
+    model = _build(ctx)
+    features = getattr(model, "features", None)
+    named = [(f"features.{n}", p) for n, p in features.named_parameters()] \
+        if isinstance(features, nn.Module) else []
+    if not named:
+        raise MeasureError(f"build_model() returned a {type(model).__name__} without a `features` part "
+                           "holding the convolution layers", "return torchvision.models.vgg16(weights=weights)")
+    trainable = [p.requires_grad for _, p in named]
+    before = [p.detach().clone() for _, p in named]
+    stepped = _train_step(ctx, model, _optimizer(ctx, model))
+    return {"stepped": stepped,
+            "tensors": [{"name": n, "trainable": t, "changed": not torch.equal(b, p.detach())}
+                        for (n, p), t, b in zip(named, trainable, before)]}
+
+
+def judge_frozen_layers(ctx: JudgeContext) -> Verdict:
+    tensors, stepped = ctx.measured["tensors"], ctx.measured["stepped"]
+    expected = ("every parameter of model.features has requires_grad=False after build_model() and "
+                "is unchanged after one training step with your optimizer")
+    trainable = [t["name"] for t in tensors if t["trainable"]]
+    changed = [t["name"] for t in tensors if t["changed"]]
+    problems = []
+    if trainable:
+        problems.append(f"still trainable (requires_grad=True): {_by_layer(trainable)}")
+    if changed:
+        problems.append(f"changed in one training step: {_by_layer(changed)}")
+    if problems:
+        hint = ("freeze the pretrained feature extractor in build_model: "
+                "for p in model.features.parameters(): p.requires_grad = False") if trainable else (
+                "they are frozen but still change: does forward or make_optimizer modify the weights?")
+        return failed(expected, "; ".join(problems), hint)
+    step = "in one training step" if stepped else "(no training step was possible: nothing trainable reaches the output)"
+    return passed(expected, f"all {len(tensors)} parameter tensors of model.features are frozen and unchanged {step}")
+
+
+# --------------------------------------------------------------------------------------- new_head
+
+def measure_new_head(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The last Linear layer's size, whether it is trainable, and whether one step changes it."""
+    import torch
+
+    model = _build(ctx)
+    path, layer = _head(model)
+    weights = list(layer.parameters())
+    trainable = all(p.requires_grad for p in weights)
+    before = [p.detach().clone() for p in weights]
+    stepped = _train_step(ctx, model, _optimizer(ctx, model))
+    return {"path": path, "in_features": layer.in_features, "out_features": layer.out_features,
+            "trainable": trainable, "stepped": stepped,
+            "changed": all(not torch.equal(b, p.detach()) for b, p in zip(before, weights))}
+
+
+def judge_new_head(ctx: JudgeContext) -> Verdict:
+    want, got = ctx.expected, ctx.measured
+    size = f"nn.Linear({want['in_features']}, {want['out_features']})"
+    expected = f"the last layer ({want['path']}) is a new {size}, trainable, and one training step with your optimizer changes it"
+    found = f"{got['path']} is nn.Linear({got['in_features']}, {got['out_features']})"
+    if got["out_features"] != want["out_features"]:
+        return failed(expected, found, f"replace the ImageNet head (1000 classes) by a new layer with one output per "
+                                       f"class: model.classifier[6] = {size}")
+    if got["in_features"] != want["in_features"]:
+        return failed(expected, found, f"keep VGG16's classifier and replace only its last layer by {size}")
+    if not got["trainable"]:
+        return failed(expected, f"{found}, but it is frozen (requires_grad=False)",
+                      "freeze the pretrained layers before replacing the last one (a new nn.Linear is "
+                      "trainable), not after")
+    if not got["changed"]:
+        return failed(expected, f"{found} and trainable, but one training step did not change it",
+                      "make_optimizer must include the new layer's parameters, with a learning rate above 0")
+    return passed(expected, f"{found}, trainable, changed by one training step")
+
+
+# ------------------------------------------------------------------------------- optimizer_params
+
+def measure_optimizer_params(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Which of the model's parameters the optimizer holds (by identity), and how many others."""
+    model = _build(ctx)
+    optimizer = _optimizer(ctx, model)
+    names = {id(p): n for n, p in model.named_parameters()}
+    held = [p for group in optimizer.param_groups for p in group["params"]]
+    return {"in_optimizer": list(dict.fromkeys(names[id(p)] for p in held if id(p) in names)),
+            "foreign": len({id(p) for p in held if id(p) not in names}),
+            "trainable": [n for n, p in model.named_parameters() if p.requires_grad]}
+
+
+def judge_optimizer_params(ctx: JudgeContext) -> Verdict:
+    held, trainable, foreign = ctx.measured["in_optimizer"], ctx.measured["trainable"], ctx.measured["foreign"]
+    expected = "make_optimizer(model) optimizes exactly the model's trainable parameters (requires_grad=True)"
+    held_set, trainable_set = set(held), set(trainable)
+    extra = [n for n in held if n not in trainable_set]
+    missing = [n for n in trainable if n not in held_set]
+    problems, hint = [], "build it from the trainable parameters: [p for p in model.parameters() if p.requires_grad]"
+    if extra:
+        problems.append(f"in the optimizer but frozen: {_by_layer(extra)}")
+    if missing:
+        problems.append(f"trainable but not in the optimizer: {_by_layer(missing)}")
+    if foreign:
+        problems.append(f"in the optimizer but not parameters of the model it was given: {foreign} "
+                        f"tensor{'' if foreign == 1 else 's'}")
+        hint = "use the `model` argument's parameters; don't build another model inside make_optimizer"
+    if not trainable:
+        hint = "nothing in the model is trainable: the new last layer must keep requires_grad=True"
+    summary = f"trainable: {_by_layer(trainable)}" if trainable else "the model has no trainable parameters"
+    if problems:
+        return failed(expected, f"{summary}; " + "; ".join(problems), hint)
+    return passed(expected, f"{summary}; the optimizer holds exactly those")
+
+
+# ------------------------------------------------------------------------------ transfer_accuracy
+
+def weights_missing(params: dict[str, Any]) -> str:
+    """Parent side: '' when the ImageNet VGG16 weights are in the torch hub cache (TORCH_HOME
+    aware), else which file to put where."""
+    import torch
+    from torchvision.models import VGG16_Weights
+
+    weights = VGG16_Weights.IMAGENET1K_V1
+    path = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
+    if path.is_file():
+        return ""
+    return (f"the pretrained VGG16 ImageNet weights are not on this machine: download {weights.url} "
+            f"({weights.meta['_file_size']:.0f} MB) to {path}, readable by every user (torchvision's cache; "
+            f"setting TORCH_HOME moves it to $TORCH_HOME/hub/checkpoints)")
+
+
+def measure_transfer_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Fine-tune build_model(ImageNet weights) with the student's optimizer under the protocol;
+    return predictions for the unlabeled test images (the parent scores them)."""
+    from torchvision.models import VGG16_Weights
+
+    def build() -> tuple[Any, Any]:
+        model = _build(ctx, VGG16_Weights.IMAGENET1K_V1)
+        return model, _optimizer(ctx, model)
+
+    return train_for_predictions(ctx, params, build, verb="fine-tuning")
+
+
+def register_all() -> None:
+    from grader.probes import Probe, register
+
+    register(Probe(
+        name="frozen_layers", title="Feature extractor frozen",
+        expects="every parameter of model.features is frozen and does not change in training",
+        measure=measure_frozen_layers, judge=judge_frozen_layers, needs_reference=False, default_timeout=60.0))
+    register(Probe(
+        name="new_head", title="New trainable last layer",
+        expects="a new, trainable last layer with one output per class that training changes",
+        measure=measure_new_head, judge=judge_new_head, default_timeout=60.0))
+    register(Probe(
+        name="optimizer_params", title="Optimizer over the trainable parameters",
+        expects="the optimizer holds exactly the trainable parameters",
+        measure=measure_optimizer_params, judge=judge_optimizer_params, needs_reference=False,
+        default_timeout=60.0))
+    register(Probe(
+        name="transfer_accuracy", title="Test accuracy after fine-tuning from ImageNet weights",
+        expects="a test accuracy close to the reference's after fine-tuning the pretrained VGG16",
+        measure=measure_transfer_accuracy, judge=judge_test_accuracy, needs_reference=False,
+        needs_data=True, trains=True, unavailable=weights_missing,
+        default_timeout={"cpu": 900.0, "cuda": 120.0},
+        params={"protocol": Param("str", default="transfer", measure=True),
+                "min_fraction_of_reference": Param("float", default=0.9),
+                "floor_fraction_of_reference": Param("float", default=0.5)}))
+
+
+register_all()

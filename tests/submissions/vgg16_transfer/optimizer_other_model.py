@@ -1,0 +1,16 @@
+"""Wrong: make_optimizer builds a second model and optimizes its head, not the given model's."""
+import torch
+import torch.nn as nn
+import torchvision
+
+
+def build_model(weights=None):
+    model = torchvision.models.vgg16(weights=weights)
+    for param in model.parameters():
+        param.requires_grad = False
+    model.classifier[6] = nn.Linear(4096, 10)
+    return model
+
+
+def make_optimizer(model):
+    return torch.optim.Adam(build_model().classifier[6].parameters(), lr=1e-3)  # BUG: another model
