@@ -58,4 +58,4 @@ def register(probe: Probe) -> Probe:
 
 
 # Importing the families registers them.
-from grader.probes import shapes, gradients, training, transfer, featuremaps  # noqa: E402,F401
+from grader.probes import shapes, gradients, training, batchnorm, transfer, featuremaps  # noqa: E402,F401

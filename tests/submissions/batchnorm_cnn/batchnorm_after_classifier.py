@@ -1,0 +1,24 @@
+"""Wrong: no BatchNorm after the convolutions, a BatchNorm1d(10) after fc2 instead, which
+normalises the logits. It runs, its one BatchNorm behaves (running statistics, batch
+dependence), but the placement and architecture checks fail and the reference weights do not fit."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class BatchNormCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, kernel_size=3, padding=1)
+        self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
+        self.conv2 = nn.Conv2d(16, 32, kernel_size=3, padding=1)
+        self.fc1 = nn.Linear(32 * 8 * 8, 128)
+        self.fc2 = nn.Linear(128, 10)
+        self.bn = nn.BatchNorm1d(10)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        return self.bn(self.fc2(x))
