@@ -95,13 +95,15 @@ def _tiny(protocol_subset: int = 512) -> train.Protocol:
 
 
 def test_protocols() -> None:
-    assert set(PROTOCOLS) == {("mnist", "quick"), ("mnist", "full"), ("cifar10", "quick"), ("cifar10", "full")}
+    assert set(PROTOCOLS) == {("mnist", "quick"), ("mnist", "full"), ("cifar10", "quick"), ("cifar10", "full"),
+                              ("cifar10", "high_lr"), ("cifar10", "transfer")}
     for (dataset, name), p in PROTOCOLS.items():
         assert (p.dataset, p.name) == (dataset, name) and p.description
     for dataset in ("mnist", "cifar10"):
         full = get_protocol(dataset, "full")
         assert (full.epochs, full.batch_size, full.lr, full.train_subset) == (5, 64, 1e-3, None)
-    with pytest.raises(KeyError, match="known: mnist/quick, mnist/full, cifar10/quick, cifar10/full"):
+    assert get_protocol("cifar10", "high_lr").lr == 30 * get_protocol("cifar10", "quick").lr
+    with pytest.raises(KeyError, match="known: mnist/quick, mnist/full, cifar10/quick, cifar10/high_lr"):
         get_protocol("mnist", "slow")
 
 
