@@ -165,7 +165,15 @@ def judge_architecture(ctx: JudgeContext) -> Verdict:
     got = [l for l in ctx.measured["layers"] if l["type"] in types]
 
     def describe(layers: list[dict[str, Any]]) -> str:
-        return ", ".join(f"{l['type']}({', '.join(f'{k}={l[k]}' for k in _HYPER[l['type']])})" for l in layers)
+        """Layers as text, runs of identical layers written once with '× n'."""
+        texts = [f"{l['type']}({', '.join(f'{k}={l[k]}' for k in _HYPER[l['type']])})" for l in layers]
+        runs: list[list[Any]] = []
+        for text in texts:
+            if runs and runs[-1][0] == text:
+                runs[-1][1] += 1
+            else:
+                runs.append([text, 1])
+        return ", ".join(text if n == 1 else f"{text} × {n}" for text, n in runs)
 
     expected = f"{describe(want)}; {ctx.expected['parameters']:,} parameters"
     counts = lambda ls: {t: sum(l["type"] == t for l in ls) for t in types}  # noqa: E731

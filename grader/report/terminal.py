@@ -32,6 +32,8 @@ def _first_line(text: str) -> str:
 
 
 def _points(check: CheckResult) -> str:
+    if check.status is Status.SKIPPED:
+        return f"not counted ({_format.fmt_points(check.max_points)})"
     return f"{_format.fmt_points(check.points)} / {_format.fmt_points(check.max_points)}"
 
 
@@ -99,7 +101,7 @@ def summary_table(
     """Print one row per (label, result, report path), e.g. for `grader demo`."""
     console = console or Console()
     table = Table(title="Graded submissions", header_style="bold")
-    table.add_column("Submission")
+    table.add_column("Submission", no_wrap=True)
     table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("Checks")
     table.add_column("Time", justify="right", no_wrap=True)
