@@ -1,10 +1,12 @@
 """The `grader` command: parse options, call grader.api, render, set the exit code.
 
-Exit codes: 0 graded (whatever the score), 1 `validate` found the reference short of full marks,
-2 a usage or set-up problem (bad spec, missing data, no such file)."""
+Exit codes: 0 graded (whatever the score), 1 `validate` found the reference short of full marks or
+`ci` a score below --fail-under, 2 a usage or set-up problem (bad spec, missing data, no such file)."""
 from __future__ import annotations
 
+import os
 import sys
+import tomllib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -17,7 +19,17 @@ from grader import api
 from grader.data import DataNotFoundError
 from grader.isolation import IsolationUnavailable
 from grader.load import SubmissionError
-from grader.report import print_result, summary_table, write_gradescope, write_html
+from grader.report import (
+    HIDDEN_POLICIES,
+    github_annotations,
+    markdown_summary,
+    print_result,
+    redact_hidden,
+    summary_table,
+    write_gradescope,
+    write_html,
+    write_junit,
+)
 from grader.results import SubmissionResult
 from grader.run import Limits
 from grader.spec import SpecError
@@ -145,6 +157,81 @@ def validate(assignment: str, out: Path | None, **common) -> None:
     console.print(f"[bold {'green' if ok else 'red'}]{'valid' if ok else 'NOT valid'}:[/] reference scored "
                   f"{result.score:g}/{result.max_score:g} in {result.seconds:.1f} s (budget {result.budget:.0f} s)")
     sys.exit(0 if ok else 1)
+
+
+CI_CONFIG = Path(".cnn-grader.toml")
+CI_KEYS = {"assignment": str, "submission": str, "fail_under": (int, float), "hidden": str}
+
+
+def _ci_config(path: Path | None) -> dict:
+    """The settings of a `.cnn-grader.toml` (the given file, else the one in the current directory if any);
+    a relative submission path is taken relative to the file."""
+    if path is None and not CI_CONFIG.is_file():
+        return {}
+    path = path or CI_CONFIG
+    try:
+        config = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise click.UsageError(f"cannot read {path}: {exc}") from None
+    for key, value in config.items():
+        if key not in CI_KEYS or not isinstance(value, CI_KEYS[key]) or isinstance(value, bool):
+            raise click.UsageError(f"{path}: unknown key or wrong type: {key} = {value!r}; keys: assignment, "
+                                   "submission (strings), fail_under (number), hidden (names or hide)")
+    if "submission" in config:
+        config["submission"] = str(path.parent / config["submission"])
+    return config
+
+
+@main.command()
+@click.option("--assignment", default=None, help="Assignment name or spec path (else from the config file).")
+@click.option("--submission", type=click.Path(path_type=Path), default=None,
+              help="The student's file or folder (else from the config file).")
+@click.option("--config", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help=f"TOML with assignment, submission, fail_under, hidden [default: ./{CI_CONFIG} if present].")
+@click.option("--junit", type=click.Path(path_type=Path), default=None, help="Write JUnit XML here.")
+@click.option("--results", type=click.Path(path_type=Path), default=None, help="Write Gradescope results.json here.")
+@click.option("--html", type=click.Path(path_type=Path), default=None, help="Write the HTML report here.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
+              help="Exit 1 when the score is below this percentage of the maximum [default: 0, never].")
+@click.option("--hidden", type=click.Choice(HIDDEN_POLICIES), default=None,
+              help="Hidden checks in the output: 'names' (name and points only) or 'hide' [default: names].")
+@click.option("--only", default="", help="Comma-separated check ids to run.")
+@common_options
+def ci(assignment: str | None, submission: Path | None, config: Path | None, junit: Path | None,
+       results: Path | None, html: Path | None, fail_under: float | None, hidden: str | None, only: str,
+       **common) -> None:
+    """Grade in CI (all checks): JUnit, results.json, GitHub summary and annotations; exit 1 below --fail-under."""
+    with _user_errors():
+        settings = _ci_config(config)
+        assignment = assignment or settings.get("assignment")
+        submission = submission or (Path(settings["submission"]) if "submission" in settings else None)
+        fail_under = settings.get("fail_under", 0.0) if fail_under is None else fail_under
+        hidden = hidden or settings.get("hidden", "names")
+        if not assignment or submission is None:
+            raise click.UsageError("name the assignment and the submission: --assignment and --submission, "
+                                   f"or assignment and submission in {CI_CONFIG}")
+        if not 0 <= fail_under <= 100 or hidden not in HIDDEN_POLICIES:
+            raise click.UsageError(f"fail_under must be within 0..100 and hidden one of {HIDDEN_POLICIES}")
+        spec = api.find_assignment(assignment)
+        options = _options(**common, only=tuple(filter(None, only.split(","))))
+        with _progress(f"grading {submission.name}") as progress:
+            result = api.grade(spec, submission, options=options, progress=progress)
+    shown = redact_hidden(result, hidden)
+    print_result(shown, console)
+    for path, write in [(junit, write_junit), (results, write_gradescope), (html, write_html)]:
+        if path:
+            write(shown, path)
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
+            summary.write(markdown_summary(shown) + "\n")
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in github_annotations(shown, str(submission)):
+            click.echo(line)
+    passed = 100 * result.fraction >= fail_under - 1e-9
+    if fail_under:
+        console.print(f"[bold {'green' if passed else 'red'}]{'passed' if passed else 'FAILED'}:[/] "
+                      f"the score must be at least {fail_under:g}% of the maximum")
+    sys.exit(0 if passed else 1)
 
 
 @main.command(name="list")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -44,10 +45,11 @@ POINTS = dict(zip(ORDER, [2, 2, 1, 1, 2]))
 
 
 def _nobody_processes() -> list[str]:
+    """Sandboxed processes started from this checkout's Python (other checkouts may be grading too)."""
     if os.geteuid() != 0:
         return []
     out = subprocess.run(["ps", "-u", "65534", "-o", "pid=,args="], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if line.strip()]
+    return [line for line in out.splitlines() if line.strip() and sys.executable in line]
 
 
 @pytest.mark.parametrize("outcome", sorted(CIFAR))

@@ -1,0 +1,53 @@
+"""Markdown summary of a graded submission, e.g. for a GitHub Actions job summary."""
+from __future__ import annotations
+
+import re
+
+from grader.report import _format
+from grader.report.hidden import redact_hidden
+from grader.results import CheckResult, Status, SubmissionResult
+
+ICONS = {
+    Status.PASSED: "✅",
+    Status.PARTIAL: "🟡",
+    Status.FAILED: "❌",
+    Status.ERROR: "💥",
+    Status.TIMEOUT: "⏱️",
+    Status.MISSING: "❔",
+    Status.SKIPPED: "⏭️",
+}
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _cell(text: str) -> str:
+    """Text safe inside one table cell: no raw HTML or control characters, no `|`, newlines as <br>."""
+    text = CONTROL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    return "<br>".join(text.strip().splitlines())
+
+
+def _row(check: CheckResult) -> str:
+    points = f"{_format.fmt_points(check.points)} / {_format.fmt_points(check.max_points)}"
+    if check.status is Status.SKIPPED:
+        points = f"not counted ({_format.fmt_points(check.max_points)})"
+    name = check.name + (" (hidden)" if check.hidden else "")
+    details = "<br>".join(f"**{label}:** {_cell(text)}" for label, text in _format.details(check)) \
+        if _format.needs_attention(check) else ""
+    return f"| {ICONS[check.status]} {check.status.value} | {_cell(name)} | {points} | {details} |"
+
+
+def markdown_summary(result: SubmissionResult, *, hidden: str = "names") -> str:
+    """A heading with the score, one table row per check, and the grader's notes."""
+    shown = redact_hidden(result, hidden)
+    lines = [
+        f"### {_cell(shown.title)}: {_format.score_line(shown)}",
+        "",
+        f"Submission `{_cell(shown.submission).replace('`', '')}` · "
+        f"time {_format.time_used(shown.seconds, shown.budget)} · isolation: {_cell(shown.isolation)}",
+        "",
+    ]
+    if shown.load_error:
+        lines += [f"**Your submission could not be loaded:** {_cell(shown.load_error)}", ""]
+    lines += ["| Status | Check | Points | Details |", "| --- | --- | ---: | --- |", *map(_row, shown.checks)]
+    if shown.notes:
+        lines += ["", *(f"> Note: {_cell(note)}" for note in shown.notes)]
+    return "\n".join(lines) + "\n"
