@@ -234,6 +234,22 @@ def ci(assignment: str | None, submission: Path | None, config: Path | None, jun
     sys.exit(0 if passed else 1)
 
 
+@main.command(name="gradescope-package")
+@click.argument("assignment")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Zip to write [default: <assignment>-gradescope.zip].")
+def gradescope_package(assignment: str, out: Path | None) -> None:
+    """Write a Gradescope autograder zip (setup.sh, run_autograder) that grades with this grader."""
+    from grader.package import gradescope_package as build
+
+    with _user_errors():
+        spec = api.find_assignment(assignment)
+        reference = api.load_reference(spec).directory
+        path = build(spec, reference, out or Path(f"{spec.name}-gradescope.zip"))
+    console.print(f"Gradescope autograder: {path} (upload it as the assignment's autograder; "
+                  "setup.sh downloads the dataset when the image is built)")
+
+
 @main.command(name="list")
 def list_() -> None:
     """List the assignments."""
