@@ -16,12 +16,12 @@ from typing import Any, Callable
 from grader import __version__
 from grader.compare import verdict_for
 from grader.data import DATASETS, StagedDataset, fingerprint, resolve_data_root, stage
-from grader.isolation import PACKAGE_PARENT, detect
+from grader.isolation import PACKAGE_PARENT, Sandbox, detect
 from grader.load import Submission, SubmissionError, defined_names, load_submission
 from grader.probes import PROBES
 from grader.probes.base import Verdict
 from grader.results import CheckResult, Status, SubmissionResult
-from grader.run import CheckJob, CheckOutcome, ChildJob, Limits, run_child
+from grader.run import CheckJob, CheckOutcome, ChildJob, ChildReport, Limits, run_child
 from grader.score import check_result
 from grader.spec import AssignmentSpec, Check, SpecError, load_spec
 
@@ -157,18 +157,16 @@ def _now() -> str:
 
 
 def measure(spec: AssignmentSpec, submission: Submission, checks: list[Check], reference: Reference, *,
-            options: GradeOptions, device: str, staged: StagedDataset | None, seed: int = GRADING_SEED,
-            progress: ProgressFn | None = None):
+            sandbox: Sandbox, limits: Limits, device: str, staged: StagedDataset | None,
+            seed: int = GRADING_SEED, progress: ProgressFn | None = None) -> ChildReport:
     """Run the checks' measure halves on a submission in an isolated child."""
     info = DATASETS[spec.dataset]
-    factory = None
     jobs = []
     for c in checks:
         probe = PROBES[c.probe]
         inputs = None
-        if probe.prepare is not None:
-            factory = factory or reference.factory(spec.entry[0])
-            inputs = probe.prepare(factory, c.params)
+        if probe.prepare is not None:  # the reference solution is imported only if a probe builds it
+            inputs = probe.prepare(lambda: reference.factory(spec.entry[0])(), c.params)
         jobs.append(CheckJob(id=c.id, probe=c.probe, params=probe.measure_params(c.params),
                              timeout=c.timeout_for(device), needs=c.needs, inputs=inputs))
     job = ChildJob(submission_dir=submission.directory, main_file=submission.main_file, entry=spec.entry,
@@ -176,8 +174,7 @@ def measure(spec: AssignmentSpec, submission: Submission, checks: list[Check], r
                    num_classes=info.num_classes, checks=tuple(jobs), budget=spec.budget_for(device),
                    device=device, seed=seed, staged_dir=staged.directory if staged else None,
                    torch_hub=_torch_hub())
-    sandbox = detect(options.isolation)
-    return sandbox, run_child(job, sandbox, options.limits, on_event=progress or (lambda *a: None))
+    return run_child(job, sandbox, limits, on_event=progress or (lambda *a: None))
 
 
 def _torch_hub() -> Path | None:
@@ -216,8 +213,8 @@ def grade(spec: AssignmentSpec, path: Path, *, options: GradeOptions = GradeOpti
                                      sandbox.description, budget)
     defined = defined_names(submission.main_path)
     try:
-        _, report = measure(spec, submission, [c for c in checks if c.id not in skipped], reference,
-                            options=options, device=device, staged=staged, progress=progress)
+        report = measure(spec, submission, [c for c in checks if c.id not in skipped], reference,
+                         sandbox=sandbox, limits=options.limits, device=device, staged=staged, progress=progress)
     finally:
         shutil.rmtree(submission.directory, ignore_errors=True)
     results = []
@@ -264,8 +261,9 @@ def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options
     root = resolve_data_root(options.data_root)
     staged = stage(spec.dataset, root, download=options.download) \
         if any(PROBES[c.probe].needs_data for c in spec.checks) else None
-    sandbox, report = measure(spec, submission, static, reference, options=options, device="cpu",
-                              staged=staged, progress=progress)
+    sandbox = detect(options.isolation)
+    report = measure(spec, submission, static, reference, sandbox=sandbox, limits=options.limits, device="cpu",
+                     staged=staged, progress=progress)
     expected = {}
     for c in static:
         outcome = report.outcomes[c.id]
@@ -287,8 +285,8 @@ def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options
     long_spec = replace(spec, budgets={"cpu": 3600.0, "cuda": 3600.0})
     for seed in range(seeds):
         start = time.monotonic()
-        _, run = measure(long_spec, submission, [accuracy_check], reference, options=options, device=device,
-                         staged=staged, seed=seed, progress=progress)
+        run = measure(long_spec, submission, [accuracy_check], reference, sandbox=sandbox, limits=options.limits,
+                      device=device, staged=staged, seed=seed, progress=progress)
         outcome = run.outcomes[accuracy_check.id]
         if outcome.kind != "measured":
             raise RuntimeError(f"reference training failed (seed {seed}): {outcome.message}\n{outcome.traceback}\n{run.stderr[-2000:]}")

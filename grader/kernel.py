@@ -122,10 +122,9 @@ def _run_cells(client: Any, notebook: Any, cell_timeout: float) -> dict[str, Any
     return {}
 
 
-def _kernel_env(job: dict[str, Any]) -> dict[str, str]:
-    home = os.environ.get("HOME", "/tmp")
-    return {**os.environ, "PYTHONPATH": job["lib"], "JUPYTER_RUNTIME_DIR": f"{home}/.jupyter-runtime",
-            "IPYTHONDIR": f"{home}/.ipython", "JUPYTER_PLATFORM_DIRS": "1"}
+def _kernel_env(job: dict[str, Any], runtime: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": job["lib"], "JUPYTER_RUNTIME_DIR": str(runtime),
+            "IPYTHONDIR": str(runtime.parent / ".ipython"), "JUPYTER_PLATFORM_DIRS": "1"}
 
 
 def grade_notebook(job: dict[str, Any], job_path: str, channel: Any) -> None:
@@ -142,7 +141,7 @@ def grade_notebook(job: dict[str, Any], job_path: str, channel: Any) -> None:
     manager = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(runtime / "kernel-ipc"))
     client = _client_class()(notebook, km=manager, timeout=job["cell_timeout"], kernel_name="python3",
                              resources={"metadata": {"path": os.getcwd()}})
-    with client.setup_kernel(env=_kernel_env(job), cwd=os.getcwd()):
+    with client.setup_kernel(env=_kernel_env(job, runtime), cwd=os.getcwd()):
         failure = _run_cells(client, notebook, job["cell_timeout"])
         if failure:
             channel.send("cell_error", **{k: v for k, v in failure.items() if k != "dead"})

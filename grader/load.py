@@ -5,7 +5,6 @@ Nothing here executes student code; files are only parsed to find what they defi
 from __future__ import annotations
 
 import ast
-import json
 import shutil
 import stat
 import tempfile
@@ -84,10 +83,10 @@ def _checked_notebook(path: Path) -> tuple[str, ...]:
         notebook = read_notebook(path)
     except NotebookError as exc:
         raise SubmissionError(str(exc)) from None
-    original = json.loads(path.read_text(encoding="utf-8")).get("nbformat")
     nbformat.write(notebook, str(path))
+    original = notebook.metadata.get("orig_nbformat")  # set by nbformat when it upgrades
     return (f"{path.name} was saved in notebook format {original}; it was converted to format 4 for grading.",) \
-        if original != 4 else ()
+        if original else ()
 
 
 def _extract_zip(archive: Path, into: Path) -> None:

@@ -31,8 +31,8 @@ class Probe:
     needs_reference: bool = True
     """Whether judging compares with a recorded reference measurement."""
     prepare: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None
-    """Parent-side: build tensors the child needs (e.g. reference weights). Gets (reference
-    model factory, params)."""
+    """Parent-side: build tensors the child needs (e.g. reference weights). Gets (a function that
+    builds a reference model, params)."""
     needs_data: bool = False
     """The child needs the staged dataset (training images, unlabeled test images)."""
     trains: bool = False

@@ -39,7 +39,7 @@ def _fmt(shape: Any) -> str:
 
 # ------------------------------------------------------------------------------------ parent side
 
-def prepare_fixture(reference_factory: Any, params: dict[str, Any]) -> dict[str, Any]:
+def prepare_fixture(_build_reference: Any, params: dict[str, Any]) -> dict[str, Any]:
     """Parent side: seeded weights for the grader's model named by the check's `model`."""
     from grader.models import seeded_state
     from grader.spec import SpecError

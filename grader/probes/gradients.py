@@ -71,12 +71,12 @@ def judge_gradient_flow(ctx: JudgeContext) -> Verdict:
 
 # --------------------------------------------------------------------------- reference_gradients
 
-def prepare_reference_gradients(reference_factory: Any, params: dict[str, Any]) -> dict[str, Any]:
+def prepare_reference_gradients(build_reference: Any, params: dict[str, Any]) -> dict[str, Any]:
     """Parent side: seeded reference weights to load into the submission."""
     import torch
 
     torch.manual_seed(params["weights_seed"])
-    model = reference_factory()
+    model = build_reference()
     return {"state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()}}
 
 
