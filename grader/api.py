@@ -16,6 +16,7 @@ from typing import Any, Callable
 from grader import __version__
 from grader.compare import verdict_for
 from grader.data import DATASETS, StagedDataset, fingerprint, resolve_data_root, stage
+from grader.forkserver import ForkServer
 from grader.isolation import PACKAGE_PARENT, Sandbox, detect
 from grader.load import Submission, SubmissionError, defined_names, load_submission
 from grader.probes import PROBES
@@ -156,28 +157,36 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def prepare_inputs(spec: AssignmentSpec, checks: list[Check], reference: Reference) -> dict[str, Any]:
+    """check id → the tensors its probe prepares from the reference (seeded reference weights, fixtures).
+    Preparers seed torch's global generator: call this from one thread only, and once per batch."""
+    return {c.id: PROBES[c.probe].prepare(lambda: reference.factory(spec.entry[0])(), c.params)
+            for c in checks if PROBES[c.probe].prepare is not None}
+
+
 def measure(spec: AssignmentSpec, submission: Submission, checks: list[Check], reference: Reference, *,
             sandbox: Sandbox, limits: Limits, device: str, staged: StagedDataset | None,
-            seed: int = GRADING_SEED, progress: ProgressFn | None = None) -> ChildReport:
-    """Run the checks' measure halves on a submission in an isolated child."""
+            seed: int = GRADING_SEED, progress: ProgressFn | None = None, server: ForkServer | None = None,
+            prepared: dict[str, Any] | None = None) -> ChildReport:
+    """Run the checks' measure halves on a submission in an isolated child (forked by `server`
+    when given). `prepared`: `prepare_inputs` of these checks, when already computed."""
     info = DATASETS[spec.dataset]
+    prepared = prepare_inputs(spec, checks, reference) if prepared is None else prepared
     jobs = []
     for c in checks:
         probe = PROBES[c.probe]
-        inputs = None
-        if probe.prepare is not None:  # the reference solution is imported only if a probe builds it
-            inputs = probe.prepare(lambda: reference.factory(spec.entry[0])(), c.params)
+        inputs = prepared.get(c.id)
         jobs.append(CheckJob(id=c.id, probe=c.probe, params=probe.measure_params(c.params),
                              timeout=c.timeout_for(device), needs=c.needs, inputs=inputs))
     job = ChildJob(submission_dir=submission.directory, main_file=submission.main_file, entry=spec.entry,
                    dataset=spec.dataset, input_channels=info.channels, image_size=info.image_size,
                    num_classes=info.num_classes, checks=tuple(jobs), budget=spec.budget_for(device),
                    device=device, seed=seed, staged_dir=staged.directory if staged else None,
-                   torch_hub=_torch_hub())
-    return run_child(job, sandbox, limits, on_event=progress or (lambda *a: None))
+                   torch_hub=torch_hub())
+    return run_child(job, sandbox, limits, on_event=progress or (lambda *a: None), server=server)
 
 
-def _torch_hub() -> Path | None:
+def torch_hub() -> Path | None:
     """The torch hub folder where torchvision keeps downloaded weights, if it exists."""
     import torch
 
@@ -196,31 +205,66 @@ def _unavailable(checks: list[Check]) -> dict[str, str]:
     return reasons
 
 
+@dataclass
+class Grading:
+    """What is the same for every submission graded with one spec and one set of options."""
+
+    spec: AssignmentSpec
+    options: GradeOptions
+    device: str
+    checks: list[Check]
+    reference: Reference
+    skipped: dict[str, str]
+    """check id → why it cannot run on this machine."""
+    staged: StagedDataset | None
+    sandbox: Sandbox
+    prepared: dict[str, Any]
+    """`prepare_inputs` of the runnable checks."""
+
+    @property
+    def runnable(self) -> list[Check]:
+        return [c for c in self.checks if c.id not in self.skipped]
+
+
+def prepare_grading(spec: AssignmentSpec, options: GradeOptions = GradeOptions()) -> Grading:
+    """Resolve the device, checks, reference, staged data and sandbox once."""
+    checks = selected_checks(spec, options)
+    skipped = _unavailable(checks)
+    runnable = [c for c in checks if c.id not in skipped]
+    reference = load_reference(spec)
+    return Grading(spec=spec, options=options, device=resolve_device(options.device), checks=checks,
+                   reference=reference, skipped=skipped, staged=_stage_if_needed(spec, runnable, options),
+                   sandbox=detect(options.isolation), prepared=prepare_inputs(spec, runnable, reference))
+
+
 def grade(spec: AssignmentSpec, path: Path, *, options: GradeOptions = GradeOptions(),
           progress: ProgressFn | None = None) -> SubmissionResult:
-    """Grade one submission (a .py, a folder or a zip) against the spec and its reference."""
-    device = resolve_device(options.device)
-    checks = selected_checks(spec, options)
-    reference = load_reference(spec)
-    skipped = _unavailable(checks)
-    staged = _stage_if_needed(spec, [c for c in checks if c.id not in skipped], options)
-    sandbox = detect(options.isolation)
+    """Grade one submission (a .py, a notebook, a folder or a zip) against the spec and its reference."""
+    return grade_with(prepare_grading(spec, options), path, progress=progress)
+
+
+def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = None,
+               server: ForkServer | None = None) -> SubmissionResult:
+    """Grade one submission with a prepared `Grading` (in a child forked by `server` when given)."""
+    spec, device, sandbox = grading.spec, grading.device, grading.sandbox
     budget = spec.budget_for(device)
     try:
         submission = load_submission(path, spec.entry)
     except SubmissionError as exc:
-        return _result_without_child(spec, checks, path.name, str(exc), _device_label(device),
+        return _result_without_child(spec, grading.checks, path.name, str(exc), _device_label(device),
                                      sandbox.description, budget)
     defined = defined_names(submission.main_path)
+    staged, reference = grading.staged, grading.reference
     try:
-        report = measure(spec, submission, [c for c in checks if c.id not in skipped], reference,
-                         sandbox=sandbox, limits=options.limits, device=device, staged=staged, progress=progress)
+        report = measure(spec, submission, grading.runnable, reference, sandbox=sandbox,
+                         limits=grading.options.limits, device=device, staged=staged, progress=progress,
+                         server=server, prepared=grading.prepared)
     finally:
         shutil.rmtree(submission.directory, ignore_errors=True)
     results = []
-    for c in checks:
-        if c.id in skipped:
-            verdict = Verdict(0.0, PROBES[c.probe].expects, f"not run on this machine: {skipped[c.id]}",
+    for c in grading.checks:
+        if c.id in grading.skipped:
+            verdict = Verdict(0.0, PROBES[c.probe].expects, f"not run on this machine: {grading.skipped[c.id]}",
                               status=Status.SKIPPED)
             results.append(check_result(c, verdict, seconds=0.0, timeout=c.timeout_for(device), output=""))
             continue
@@ -231,7 +275,7 @@ def grade(spec: AssignmentSpec, path: Path, *, options: GradeOptions = GradeOpti
         output = outcome.output + (("\n" if outcome.output else "") + outcome.traceback if outcome.traceback else "")
         results.append(check_result(c, verdict, seconds=outcome.seconds, timeout=c.timeout_for(device), output=output))
     notes = [f"'{spec.check(cid).name}' was skipped and is not counted in the score: {reason}"
-             for cid, reason in skipped.items()] + list(submission.notes) + list(report.notes)
+             for cid, reason in grading.skipped.items()] + list(submission.notes) + list(report.notes)
     if report.load_error:
         notes.append("Your submission could not be loaded, so no check could run; fix the error shown above first.")
     return SubmissionResult(

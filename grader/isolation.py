@@ -16,12 +16,15 @@ import shutil
 import site
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import grader
 
 NOBODY = 65534
+WORKER_UID_BASE = 2_000_000_000
+"""Batch worker k runs its children as user WORKER_UID_BASE + k (when the grader runs as root), so that
+the per-user process limit of one worker's child (a fork bomb) cannot starve another worker's."""
 PACKAGE_PARENT = Path(grader.__file__).resolve().parent.parent
 """The folder holding the `grader` package (the repository root in a development install)."""
 
@@ -46,10 +49,21 @@ class Sandbox:
     """'strong' or 'basic'."""
     description: str
     """One line for reports."""
+    uid: int = NOBODY
+    """The user the child runs as when the grader runs as root (strong level)."""
 
     @property
     def strong(self) -> bool:
         return self.level == "strong"
+
+    @property
+    def drops_root(self) -> bool:
+        """Whether the child runs as `uid` (so its writable folders must belong to `uid`)."""
+        return self.strong and os.geteuid() == 0
+
+    def for_worker(self, slot: int) -> "Sandbox":
+        """The same sandbox for batch worker `slot`, whose children run as their own user."""
+        return replace(self, uid=WORKER_UID_BASE + slot)
 
     def child_path(self, host: Path, mounts: list[Mount]) -> Path:
         """Where the child sees a host path (identity at the basic level)."""
@@ -88,7 +102,7 @@ class Sandbox:
             created.add(m.child)
         cmd += ["--chdir", str(cwd)]
         if os.geteuid() == 0:
-            cmd += ["/usr/bin/setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+            cmd += ["/usr/bin/setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups"]
         else:
             cmd.insert(1, "--unshare-user")
         return cmd + argv
@@ -136,7 +150,7 @@ def detect(preference: str = "auto") -> Sandbox:
         raise ValueError(f"unknown isolation level '{preference}' (auto, strong, basic)")
     problem = _bwrap_problem() if preference != "basic" else "basic isolation was requested"
     if not problem:
-        who = "as user nobody" if os.geteuid() == 0 else "in a user namespace"
+        who = "as an unprivileged user" if os.geteuid() == 0 else "in a user namespace"
         return Sandbox("strong", f"strong: bubblewrap mount/PID/network namespaces, {who}, resource limits; "
                                  "no access to reference solutions, specs or test labels")
     if preference == "strong":

@@ -20,9 +20,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import IO, TYPE_CHECKING, Any, Callable, Protocol
 
-from grader.isolation import CHILD_ROOT, NOBODY, PACKAGE_PARENT, Mount, Sandbox
+from grader.isolation import CHILD_ROOT, PACKAGE_PARENT, Mount, Sandbox
+
+if TYPE_CHECKING:
+    from grader.forkserver import ForkServer
+
+CHANNEL_FD = 3
+"""The fd number a forked child's worker writes its measurements to."""
 
 MAX_LINE = 64 << 20
 """Largest channel message accepted (bytes)."""
@@ -160,35 +166,26 @@ def _kill_orphans() -> None:
                 pass
 
 
-def _limit_child(limits: Limits, cpu_seconds: int, use_cuda: bool) -> Callable[[], None]:
-    def apply() -> None:
-        if not use_cuda:
-            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_bytes, limits.file_size_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        # Root ignores this limit; under strong isolation the child drops to `nobody`, where it holds.
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
-    return apply
+def rlimits_for(limits: Limits, cpu_seconds: int | None, use_cuda: bool) -> dict[str, int]:
+    """The resource limits of a grading child, by RLIMIT_* name (no CPU limit when `cpu_seconds`
+    is None)."""
+    values = {"FSIZE": limits.file_size_bytes, "CORE": 0,
+              # Root ignores this limit; under strong isolation the child drops to `nobody`, where it holds.
+              "NPROC": limits.max_processes}
+    if not use_cuda:
+        values["AS"] = limits.memory_bytes
+    if cpu_seconds is not None:
+        values["CPU"] = cpu_seconds
+    return values
 
 
-def _child_env(home: Path, threads: int, device: str, torch_home: str | None) -> dict[str, str]:
-    env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
-        "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
-        "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
-        "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(home / ".matplotlib"), "TMPDIR": "/tmp",
-        # `!pip install` in a notebook fails at once instead of retrying a network it cannot reach.
-        "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-    }
-    if torch_home is not None:
-        env["TORCH_HOME"] = torch_home
-    if device.startswith("cuda") and "CUDA_VISIBLE_DEVICES" in os.environ:
-        env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]
-    return env
+def apply_rlimits(values: dict[str, int]) -> None:
+    """Set each limit (soft and hard) in the calling process."""
+    for name, value in values.items():
+        resource.setrlimit(getattr(resource, f"RLIMIT_{name}"), (value, value))
 
 
-def _describe_exit(returncode: int | None, limits: Limits) -> str:
+def _describe_exit(returncode: int | None) -> str:
     if returncode is None:
         return "the grading process stopped answering"
     if returncode < 0:
@@ -302,11 +299,60 @@ def _load_tensors(path: Path) -> dict[str, Any]:
     return data
 
 
-def _prepare_tree(job: ChildJob, sandbox: Sandbox) -> tuple[Path, list[Mount], dict[str, Path]]:
-    """Make the child's folders on the host and the mount list."""
+class ChildProcess(Protocol):
+    """A running grading child as the parent drives it."""
+
+    stdout: IO[bytes]
+    stderr: IO[bytes]
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    def wait(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for it to exit."""
+
+    def kill(self) -> None:
+        """Kill it and every process it started; close the streams."""
+
+
+class FreshChild:
+    """A child started as a new process (a new interpreter in a new sandbox)."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.proc, self.stdout, self.stderr = proc, proc.stdout, proc.stderr
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.returncode
+
+    def wait(self, timeout: float) -> None:
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def kill(self) -> None:
+        kill_process_group(self.proc)
+        unregister_live(self.proc.pid)
+        _kill_orphans()
+
+
+def register_live(pid: int) -> None:
+    """Mark a direct child of ours that `_kill_orphans` must leave alone."""
+    with _LIVE_LOCK:
+        _LIVE_CHILDREN.add(pid)
+
+
+def unregister_live(pid: int) -> None:
+    with _LIVE_LOCK:
+        _LIVE_CHILDREN.discard(pid)
+
+
+def _prepare_tree(job: ChildJob, sandbox: Sandbox, parent: Path | None) -> tuple[Path, dict[str, Path]]:
+    """Make the child's folders on the host (under `parent`, else in the temp folder)."""
     import torch
 
-    root = Path(tempfile.mkdtemp(prefix="cnn-grader-"))
+    root = Path(tempfile.mkdtemp(prefix="cnn-grader-", dir=parent))
     dirs = {name: root / name for name in ("in", "out", "cwd", "home", "submission")}
     for d in dirs.values():
         d.mkdir()
@@ -315,73 +361,99 @@ def _prepare_tree(job: ChildJob, sandbox: Sandbox) -> tuple[Path, list[Mount], d
     for check in job.checks:
         if check.inputs is not None:
             torch.save(check.inputs, dirs["in"] / f"{check.id}.pt")
-    if sandbox.strong and os.geteuid() == 0:
+    if sandbox.drops_root:
         for name in ("out", "cwd", "home"):
-            os.chown(dirs[name], NOBODY, NOBODY)
+            os.chown(dirs[name], sandbox.uid, sandbox.uid)
     for d in (root, dirs["in"], dirs["submission"]):
         d.chmod(0o755)
-    mounts = [Mount(dirs[n], CHILD_ROOT / n, writable=n in ("out", "cwd", "home")) for n in
-              ("in", "submission", "out", "cwd", "home")]
-    mounts.append(Mount(PACKAGE_PARENT / "grader", CHILD_ROOT / "lib" / "grader"))
-    if job.staged_dir is not None:
-        mounts.append(Mount(job.staged_dir, CHILD_ROOT / "data"))
-    if job.torch_hub is not None:
-        mounts.append(Mount(job.torch_hub, CHILD_ROOT / "torch" / "hub"))
-    return root, mounts, dirs
+    return root, dirs
+
+
+def shared_mounts(staged_dir: Path | None, torch_hub: Path | None) -> list[Mount]:
+    """What every grading child sees besides its own folders: the grader, the staged data and
+    the pretrained weights, read-only."""
+    mounts = [Mount(PACKAGE_PARENT / "grader", CHILD_ROOT / "lib" / "grader")]
+    if staged_dir is not None:
+        mounts.append(Mount(staged_dir, CHILD_ROOT / "data"))
+    if torch_hub is not None:
+        mounts.append(Mount(torch_hub, CHILD_ROOT / "torch" / "hub"))
+    return mounts
+
+
+def child_lib(sandbox: Sandbox) -> Path:
+    """Where the child imports the grader package from."""
+    return CHILD_ROOT / "lib" if sandbox.strong else PACKAGE_PARENT
+
+
+def child_env(home: Path, threads: int, device: str, torch_home: Path | None) -> dict[str, str]:
+    """The scrubbed environment of a grading child (`home`, `torch_home`: paths as the child sees them)."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
+        "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
+        "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(home / ".matplotlib"), "TMPDIR": "/tmp",
+        # `!pip install` in a notebook fails at once instead of retrying a network it cannot reach.
+        "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+    if torch_home is not None:
+        env["TORCH_HOME"] = str(torch_home)
+    if device.startswith("cuda") and "CUDA_VISIBLE_DEVICES" in os.environ:
+        env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]
+    return env
 
 
 def run_child(job: ChildJob, sandbox: Sandbox, limits: Limits = Limits(),
-              on_event: Callable[[str, str, str], None] = lambda kind, check, message: None) -> ChildReport:
-    """Grade-measure one submission in an isolated child; never raises for anything the
-    submission does."""
+              on_event: Callable[[str, str, str], None] = lambda kind, check, message: None,
+              server: ForkServer | None = None) -> ChildReport:
+    """Grade-measure one submission in an isolated child — a new process, or one forked by
+    `server` (which must have been started for this job's device, data and weights); never
+    raises for anything the submission does."""
     started = time.monotonic()
-    root, mounts, dirs = _prepare_tree(job, sandbox)
+    if server is not None and not server.serves(job):
+        raise ValueError("this fork server was started for another device, dataset or weights folder")
+    root, dirs = _prepare_tree(job, sandbox, server.jobs_root if server else None)
     try:
-        return _drive(job, sandbox, limits, on_event, started, mounts, dirs)
+        return _drive(job, sandbox, limits, on_event, started, dirs, server)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
 def _drive(job: ChildJob, sandbox: Sandbox, limits: Limits, on_event: Callable[[str, str, str], None],
-           started: float, mounts: list[Mount], dirs: dict[str, Path]) -> ChildReport:
-    child = lambda host: str(sandbox.child_path(host, mounts))  # noqa: E731
-    lib = CHILD_ROOT / "lib" if sandbox.strong else PACKAGE_PARENT
+           started: float, dirs: dict[str, Path], server: ForkServer | None) -> ChildReport:
+    if server is not None:
+        mounts = server.mounts
+    else:
+        mounts = [Mount(dirs[n], CHILD_ROOT / n, writable=n in ("out", "cwd", "home"))
+                  for n in ("in", "submission", "out", "cwd", "home")]
+        mounts += shared_mounts(job.staged_dir, job.torch_hub)
+    child = lambda host: sandbox.child_path(host, mounts)  # noqa: E731
     read_fd, write_fd = os.pipe()
     job_file = dirs["in"] / "job.json"
     job_file.write_text(json.dumps({
-        "channel_fd": write_fd, "submission": child(dirs["submission"] / job.main_file),
-        "submission_dir": child(dirs["submission"]), "entry": list(job.entry), "device": job.device,
+        "channel_fd": CHANNEL_FD if server else write_fd, "submission": str(child(dirs["submission"] / job.main_file)),
+        "submission_dir": str(child(dirs["submission"])), "entry": list(job.entry), "device": job.device,
         "seed": job.seed, "threads": limits.threads, "dataset": job.dataset,
         "input_channels": job.input_channels, "image_size": job.image_size, "num_classes": job.num_classes,
-        "staged_dir": child(job.staged_dir) if job.staged_dir else None, "out_dir": child(dirs["out"]),
-        "lib": str(lib), "cell_timeout": limits.cell_timeout,
+        "staged_dir": str(child(job.staged_dir)) if job.staged_dir else None, "out_dir": str(child(dirs["out"])),
+        "lib": str(child_lib(sandbox)), "cell_timeout": limits.cell_timeout,
         "checks": [{"id": c.id, "probe": c.probe, "params": c.params, "needs": list(c.needs or job.entry[:1]),
-                    "inputs": child(dirs["in"] / f"{c.id}.pt") if c.inputs is not None else None}
+                    "inputs": str(child(dirs["in"] / f"{c.id}.pt")) if c.inputs is not None else None}
                    for c in job.checks]}))
-    bootstrap = (f"import sys; sys.path.insert(0, {str(lib)!r}); import runpy; "
-                 f"sys.argv = ['worker', {child(job_file)!r}]; runpy.run_module('grader.worker', run_name='__main__')")
     use_cuda = job.device.startswith("cuda")
-    cmd = sandbox.command([sys.executable, "-I", "-c", bootstrap], mounts,
-                          cwd=Path(child(dirs["cwd"])), gpu=use_cuda)
-    _become_subreaper()
+    env = child_env(child(dirs["home"]), limits.threads, job.device,
+                    child(job.torch_hub).parent if job.torch_hub else None)
+    rlimits = rlimits_for(limits, int(job.budget * max(limits.threads, 1) * 2 + 60), use_cuda)
     session = _Session(job, limits, on_event)
-    cpu_seconds = int(job.budget * max(limits.threads, 1) * 2 + 60)
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            pass_fds=(write_fd,), start_new_session=True, cwd=dirs["cwd"],
-                            env=_child_env(Path(child(dirs["home"])), limits.threads, job.device,
-                                           str(Path(child(job.torch_hub)).parent) if job.torch_hub else None),
-                            preexec_fn=_limit_child(limits, cpu_seconds, use_cuda))
-    with _LIVE_LOCK:
-        _LIVE_CHILDREN.add(proc.pid)
-    os.close(write_fd)
     try:
-        _pump(proc, read_fd, session, started, limits, dirs["out"])
+        proc = server.spawn(child(job_file), child(dirs["cwd"]), env, rlimits, write_fd) if server else \
+            _start_fresh(sandbox, mounts, child(job_file), child(dirs["cwd"]), env, rlimits, write_fd, use_cuda)
     finally:
-        _kill_group(proc)
-        with _LIVE_LOCK:
-            _LIVE_CHILDREN.discard(proc.pid)
+        os.close(write_fd)
+    try:
+        _pump(proc, read_fd, session, started, dirs["out"])
+    finally:
+        proc.kill()
         os.close(read_fd)
-        _kill_orphans()
     report = session.report
     report.stdout, report.stderr = session.stdout.text(), session.stderr.text()
     for name, cap in (("stdout", session.stdout), ("stderr", session.stderr)):
@@ -392,8 +464,26 @@ def _drive(job: ChildJob, sandbox: Sandbox, limits: Limits, on_event: Callable[[
     return report
 
 
-def _pump(proc: subprocess.Popen, read_fd: int, session: _Session, started: float, limits: Limits,
-          out_dir: Path) -> None:
+def worker_command(module: str, sandbox: Sandbox, *args: str) -> list[str]:
+    """`python -I` running `grader.<module>` with `args`, importing the grader from where the child sees it."""
+    lib = child_lib(sandbox)
+    return [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(lib)!r}); import runpy; "
+            f"sys.argv = ['{module}', *{list(args)!r}]; runpy.run_module('grader.{module}', run_name='__main__')"]
+
+
+def _start_fresh(sandbox: Sandbox, mounts: list[Mount], job_file: Path, cwd: Path, env: dict[str, str],
+                 rlimits: dict[str, int], channel_fd: int, use_cuda: bool) -> FreshChild:
+    """A new interpreter in a new sandbox running the worker on `job_file` (paths as the child sees them)."""
+    cmd = sandbox.command(worker_command("worker", sandbox, str(job_file)), mounts, cwd=cwd, gpu=use_cuda)
+    _become_subreaper()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            pass_fds=(channel_fd,), start_new_session=True, cwd=cwd if not sandbox.strong else None,
+                            env=env, preexec_fn=lambda: apply_rlimits(rlimits))
+    register_live(proc.pid)
+    return FreshChild(proc)
+
+
+def _pump(proc: ChildProcess, read_fd: int, session: _Session, started: float, out_dir: Path) -> None:
     """Read the child's streams until it is done, dies, or misses a deadline."""
     selector = selectors.DefaultSelector()
     selector.register(proc.stdout, selectors.EVENT_READ, session.stdout)
@@ -413,7 +503,7 @@ def _pump(proc: subprocess.Popen, read_fd: int, session: _Session, started: floa
         deadline, phase = session.deadline(started)
         timeout = deadline - time.monotonic()
         if timeout <= 0:
-            _kill_group(proc)
+            proc.kill()
             limit = "loading the submission" if phase == "loading" else "this check"
             session.stop("timeout", f"the time limit for {limit} ran out" if phase != "between checks"
                          else "the submission's total time budget ran out")
@@ -438,7 +528,7 @@ def _pump(proc: subprocess.Popen, read_fd: int, session: _Session, started: floa
                 break
             pending += chunk
             if len(pending) > MAX_LINE:
-                _kill_group(proc)
+                proc.kill()
                 session.stop("crashed", "the grading process sent an oversized message (tampering?)")
                 return
             while b"\n" in pending:
@@ -450,21 +540,21 @@ def _pump(proc: subprocess.Popen, read_fd: int, session: _Session, started: floa
                         raise ValueError("not an object")
                     session.handle(message, tensors)
                 except (ValueError, KeyError, OSError, RuntimeError) as exc:
-                    _kill_group(proc)
+                    proc.kill()
                     session.stop("crashed", f"the grader could not read the measurement ({str(exc)[:120]}); "
                                             "did the submission tamper with torch or the grader's pipes?")
                     return
     _drain(proc, selector, seconds=1.0 if session.done else 5.0)
     if not session.done:
         last_error = session.stderr.text().strip().splitlines()[-1:] or [""]
-        session.stop("crashed", _describe_exit(proc.returncode, limits)
+        session.stop("crashed", _describe_exit(proc.returncode)
                      + (f"; its last error output: {last_error[0][:200]}" if last_error[0] else ""))
         if not session.loaded and not session.report.load_error:
-            session.report.load_error = _describe_exit(proc.returncode, limits) + " while being imported"
+            session.report.load_error = _describe_exit(proc.returncode) + " while being imported"
     selector.close()
 
 
-def _drain(proc: subprocess.Popen, selector: selectors.BaseSelector, seconds: float) -> None:
+def _drain(proc: ChildProcess, selector: selectors.BaseSelector, seconds: float) -> None:
     """After the channel closes: collect remaining output and the exit status (bounded)."""
     end = time.monotonic() + seconds
     while time.monotonic() < end and any(k.data != "channel" for k in selector.get_map().values()):
@@ -477,13 +567,13 @@ def _drain(proc: subprocess.Popen, selector: selectors.BaseSelector, seconds: fl
                 key.data.add(chunk)
             else:
                 selector.unregister(key.fileobj)
-    try:
-        proc.wait(timeout=max(0.1, end - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
+    proc.wait(max(0.1, end - time.monotonic()))
+    if proc.returncode is None:
+        proc.kill()
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def kill_process_group(proc: subprocess.Popen) -> None:
+    """SIGKILL a process started with start_new_session and its group; reap it; close its pipes."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

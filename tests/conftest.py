@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.isolation import NOBODY, WORKER_UID_BASE
+
 REPO = Path(__file__).resolve().parents[1]
 SUBMISSIONS = REPO / "tests" / "submissions"
 
@@ -44,6 +46,16 @@ def grade(assignment: str, submission: Path, out: Path, *extra: str) -> Graded:
     assert proc.returncode == 0, proc.stderr[-3000:]
     return Graded(proc.returncode, proc.stdout, proc.stderr, json.loads((out / "results.json").read_text()),
                   (out / "report.html").read_text())
+
+
+def nobody_processes() -> list[str]:
+    """Sandboxed processes (user nobody, or a batch worker's user) started from this checkout's Python
+    (other checkouts may be grading too)."""
+    if os.geteuid() != 0:
+        return []
+    out = subprocess.run(["ps", "-e", "-o", "uid=,pid=,args="], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if line.split() and sys.executable in line
+            and (int(line.split()[0]) == NOBODY or int(line.split()[0]) >= WORKER_UID_BASE)]
 
 
 @pytest.fixture(scope="session")

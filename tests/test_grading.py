@@ -2,15 +2,12 @@
 exact statuses and points. No hostile submission may earn a point it did not earn."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import SUBMISSIONS, grade
+from conftest import SUBMISSIONS, grade, nobody_processes
 
 STATIC = "output_shape,architecture,layer_shapes,gradient_flow,reference_gradients"
 ORDER = STATIC.split(",")
@@ -44,14 +41,6 @@ CIFAR = {
 POINTS = dict(zip(ORDER, [2, 2, 1, 1, 2]))
 
 
-def _nobody_processes() -> list[str]:
-    """Sandboxed processes started from this checkout's Python (other checkouts may be grading too)."""
-    if os.geteuid() != 0:
-        return []
-    out = subprocess.run(["ps", "-u", "65534", "-o", "pid=,args="], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if line.strip() and sys.executable in line]
-
-
 @pytest.mark.parametrize("outcome", sorted(CIFAR))
 def test_cifar_corpus(outcome: str, tmp_path: Path) -> None:
     graded = grade("cifar_simplecnn", SUBMISSIONS / "cifar_simplecnn" / f"{outcome}.py", tmp_path, "--only", STATIC)
@@ -62,7 +51,7 @@ def test_cifar_corpus(outcome: str, tmp_path: Path) -> None:
     for test in graded.results["tests"]:
         assert test["score"] == (test["max_score"] if test["status"] == "passed" else 0)
     assert "isolation" in graded.results["output"].lower()
-    assert not _nobody_processes(), "a process of the sandboxed child survived grading"
+    assert not nobody_processes(), "a process of the sandboxed child survived grading"
 
 
 def test_load_errors_say_what_happened(tmp_path: Path) -> None:

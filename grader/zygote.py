@@ -1,0 +1,199 @@
+"""The fork server's inside: a process in the grading sandbox with torch and the grader already
+imported, which forks one fresh child per submission and, when the parent says so, kills every
+process that child left behind.
+
+It runs in the same sandbox (namespaces, user, read-only mounts) as a one-off grading child would,
+is never given expected values, reference code or labels, and cannot be inspected by the children
+it forks: it is not dumpable (no ptrace, no /proc/<pid>/mem) and it is their subreaper, so a
+process that double-forks or calls setsid() is still found and killed before the next submission.
+
+Protocol (one JSON message per packet on a SOCK_SEQPACKET Unix socket, one request at a time):
+  {"op": "spawn", "job": path, "cwd": path, "env": {...}, "rlimits": {...}} + 3 fds
+      (stdout, stderr, channel) → {"pid": n}
+  {"op": "wait", "timeout": s} → {"returncode": n | null}
+  {"op": "kill"} → {"returncode": n, "killed": count}
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from grader.run import CHANNEL_FD, apply_rlimits
+
+PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
+POLL_SECONDS = 0.05
+"""How often the server looks whether the running child has exited."""
+
+
+def preload() -> None:
+    """Import what every grading child needs, without starting threads or touching a GPU."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.figure  # noqa: F401
+    import matplotlib.pyplot  # noqa: F401
+    import torch  # noqa: F401
+    import torchvision  # noqa: F401
+
+    import grader.probes  # noqa: F401
+    import grader.worker  # noqa: F401
+
+
+def _prctl(option: int, value: int) -> None:
+    ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+
+
+def _children() -> list[int]:
+    """Pids whose parent is this process."""
+    me, found = str(os.getpid()), []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[1] == me:
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def kill_all_children() -> int:
+    """SIGKILL every descendant (orphans are re-parented to us, the subreaper) until none is left."""
+    killed = 0
+    while children := _children():
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
+                pass
+        for pid in children:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+    return killed
+
+
+def _wipe(folder: str) -> None:
+    """Remove what a child left in a shared scratch folder (the sandbox's /tmp, /dev/shm)."""
+    for entry in Path(folder).glob("*"):
+        try:
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+        except OSError:
+            pass
+
+
+def _child(request: dict[str, Any], fds: list[int], server: socket.socket) -> None:
+    """In the forked child: become a fresh grading process and run the worker; never returns."""
+    try:
+        server.close()
+        os.setsid()
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD, signal.SIGPIPE):
+            signal.signal(signum, signal.SIG_DFL)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        for target, fd in ((0, devnull), (1, fds[0]), (2, fds[1]), (CHANNEL_FD, fds[2])):
+            os.dup2(fd, target)
+        os.closerange(CHANNEL_FD + 1, 1 << 16)
+        sys.stdout = open(1, "w", buffering=1, closefd=False)
+        sys.stderr = open(2, "w", buffering=1, closefd=False)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        apply_rlimits(request["rlimits"])
+        from grader.worker import main
+
+        main(request["job"])
+    except BaseException:  # noqa: BLE001 - whatever happens, the child must not return into the server
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(70)
+
+
+class _Running:
+    """The one child being graded: its pid and, once it has exited, its status."""
+
+    def __init__(self, pid: int = 0) -> None:
+        self.pid, self.status = pid, None
+
+    def poll(self) -> bool:
+        """True once the child has exited. When it does, every process it started is killed too,
+        as when a one-off sandbox ends, so none of them can keep its pipes open."""
+        if self.pid and self.status is None:
+            try:
+                done, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                done, status = self.pid, 0
+            if done:
+                self.status = status
+                kill_all_children()
+        return self.status is not None
+
+    @property
+    def returncode(self) -> int | None:
+        if self.status is None:
+            return None
+        return -os.WTERMSIG(self.status) if os.WIFSIGNALED(self.status) else os.WEXITSTATUS(self.status)
+
+
+def serve(sock: socket.socket, wipe_scratch: bool) -> None:
+    """Answer the parent's requests until it closes the socket. `wipe_scratch`: empty /tmp and
+    /dev/shm after each child (only inside the sandbox, where they are the sandbox's own)."""
+    child = _Running()
+    while True:
+        running = child.pid and not child.poll()
+        if not select.select([sock], [], [], POLL_SECONDS if running else None)[0]:
+            continue
+        message, fds, _, _ = socket.recv_fds(sock, 1 << 20, 3)
+        if not message:
+            return
+        request = json.loads(message)
+        if request["op"] == "spawn":
+            child = _Running(os.fork())
+            if child.pid == 0:
+                _child(request, fds, sock)
+            for fd in fds:
+                os.close(fd)
+            reply: dict[str, Any] = {"pid": child.pid}
+        elif request["op"] == "wait":
+            end = time.monotonic() + float(request["timeout"])
+            while not child.poll() and time.monotonic() < end:
+                time.sleep(POLL_SECONDS)
+            reply = {"returncode": child.returncode}
+        elif request["op"] == "kill":
+            if child.pid and not child.poll():
+                try:
+                    os.killpg(child.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            killed = kill_all_children()
+            child.poll()
+            for scratch in ("/tmp", "/dev/shm") if wipe_scratch else ():
+                _wipe(scratch)
+            reply = {"returncode": child.returncode, "killed": killed}
+            child = _Running()
+        else:
+            reply = {"error": f"unknown op {request['op']!r}"}
+        sock.send(json.dumps(reply).encode())
+
+
+def main(fd: int, wipe_scratch: bool) -> None:
+    sock = socket.socket(fileno=fd)
+    _prctl(PR_SET_DUMPABLE, 0)
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    preload()
+    sock.send(json.dumps({"ready": os.getpid()}).encode())
+    serve(sock, wipe_scratch)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), sys.argv[2:] == ["--wipe-scratch"])

@@ -1,0 +1,73 @@
+"""The fork server: a forked child grades exactly as a one-off child does, and a hostile submission
+cannot harm the server or the submissions graded after it in the same server."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import SUBMISSIONS, data_root, nobody_processes
+from grader import api
+from grader.forkserver import ForkServer
+
+CIFAR = SUBMISSIONS / "cifar_simplecnn"
+HOSTILE = SUBMISSIONS / "forkserver"
+STATIC = ("output_shape", "architecture", "layer_shapes", "gradient_flow", "reference_gradients")
+
+
+@pytest.fixture(scope="module")
+def grading() -> api.Grading:
+    return api.prepare_grading(api.find_assignment("cifar_simplecnn"),
+                               api.GradeOptions(only=STATIC, data_root=data_root()))
+
+
+def _server(grading: api.Grading) -> ForkServer:
+    return ForkServer(grading.sandbox, device=grading.device, staged_dir=None, torch_hub=api.torch_hub(),
+                      limits=grading.options.limits)
+
+
+def _outcome(result) -> list[tuple[str, float]]:
+    return [(c.status.value, c.points) for c in result.checks]
+
+
+FRESH_VS_FORKED = ["correct_attributes", "wrong_in_channels", "syntax_error", "os_exit_at_import", "stdout_flood",
+                   "monkeypatch_torch", "tensor_subclass_lies", "fork_grandchild", "reads_secrets", "detached_output"]
+
+
+def test_forked_children_grade_like_fresh_ones(grading: api.Grading) -> None:
+    with _server(grading) as server:
+        for name in FRESH_VS_FORKED:
+            fresh = api.grade_with(grading, CIFAR / f"{name}.py")
+            forked = api.grade_with(grading, CIFAR / f"{name}.py", server=server)
+            assert _outcome(forked) == _outcome(fresh), name
+            assert [c.found for c in forked.checks] == [c.found for c in fresh.checks], name
+        assert server.starts == 1
+    assert not nobody_processes()
+
+
+def test_hostile_submissions_cannot_harm_the_server_or_the_next_submission(grading: api.Grading) -> None:
+    correct = CIFAR / "correct_attributes.py"
+    with _server(grading) as server:
+        killed = api.grade_with(grading, HOSTILE / "kills_server.py", server=server)
+        after_kill = api.grade_with(grading, correct, server=server)
+        starts_after_kill = server.starts
+        stopped = api.grade_with(grading, HOSTILE / "stops_server.py", server=server)
+        after_stop = api.grade_with(grading, correct, server=server)
+        starts_after_stop = server.starts
+        spy = api.grade_with(grading, HOSTILE / "leaves_spy.py", server=server)
+        after_spy = api.grade_with(grading, correct, server=server)
+        tmp_report = api.grade_with(grading, HOSTILE / "reports_tmp.py", server=server)
+    full = [("passed", p) for p in (2.0, 2.0, 1.0, 1.0, 2.0)]
+    # Killing the server takes its sandbox and the submission down: no point, an honest error.
+    assert killed.score == 0 and {c.status.value for c in killed.checks} == {"error"}
+    assert "could not be loaded" not in killed.load_error or killed.load_error
+    assert starts_after_kill == 2 and _outcome(after_kill) == full
+    # A stopped server cannot answer: it is replaced; the submission itself was measured normally.
+    assert _outcome(stopped) == full
+    assert starts_after_stop == 3 and _outcome(after_stop) == full
+    # The spy is killed with its submission; it could not read the server, nor touch what came next.
+    assert "cannot read the server's mem: PermissionError" in spy.stdout
+    assert "cannot read the server's environ: PermissionError" in spy.stdout
+    assert _outcome(spy) == full and _outcome(after_spy) == full
+    assert "tmp holds: []" in tmp_report.stdout
+    assert not nobody_processes(), "a process survived the server"
