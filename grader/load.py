@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import ast
 import shutil
-import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.discover import extract_zip, links_and_devices
 from grader.notebook import NotebookError, notebook_source, read_notebook
 
 MAX_UNZIPPED = 50 << 20
@@ -90,22 +90,13 @@ def _checked_notebook(path: Path) -> tuple[str, ...]:
 
 
 def _extract_zip(archive: Path, into: Path) -> None:
-    """Extract safely: no absolute paths, no '..', no links, bounded total size."""
+    """Extract safely (`grader.discover.extract_zip`: bytes counted as written); one unsafe entry refuses all."""
     try:
-        with zipfile.ZipFile(archive) as zf:
-            total = 0
-            for info in zf.infolist():
-                name = info.filename
-                if name.startswith(("/", "\\")) or ".." in Path(name).parts or ":" in name:
-                    raise SubmissionError(f"the zip holds an unsafe path '{name}'; refused")
-                if stat.S_ISLNK(info.external_attr >> 16):
-                    raise SubmissionError(f"the zip holds a symbolic link '{name}'; refused")
-                total += info.file_size
-                if total > MAX_UNZIPPED:
-                    raise SubmissionError(f"the zip unpacks to more than {MAX_UNZIPPED >> 20} MB; refused")
-            zf.extractall(into)
+        refused = extract_zip(archive, into, max_bytes=MAX_UNZIPPED)
     except zipfile.BadZipFile as exc:
         raise SubmissionError(f"{archive.name} is not a valid zip file ({exc})") from None
+    if refused:
+        raise SubmissionError(f"the zip holds unsafe entries, refused: {'; '.join(refused[:3])}")
 
 
 def load_submission(path: Path, entry: tuple[str, ...]) -> Submission:
@@ -115,7 +106,7 @@ def load_submission(path: Path, entry: tuple[str, ...]) -> Submission:
     workdir = Path(tempfile.mkdtemp(prefix="cnn-grader-sub-"))
     try:
         if path.is_dir():
-            shutil.copytree(path, workdir, dirs_exist_ok=True, symlinks=False, ignore_dangling_symlinks=True)
+            shutil.copytree(path, workdir, dirs_exist_ok=True, ignore=links_and_devices)
         elif path.suffix == ".zip":
             _extract_zip(path, workdir)
         elif path.suffix in (".py", ".ipynb"):
