@@ -13,7 +13,15 @@ from typing import Iterator
 
 import click
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from grader import api
 from grader.data import DataNotFoundError
@@ -56,11 +64,11 @@ def common_options(f):
 
 
 @contextmanager
-def _user_errors() -> Iterator[None]:
+def _user_errors(*more: type[Exception]) -> Iterator[None]:
     """Set-up problems become one clear message and exit code 2, never a traceback."""
     try:
         yield
-    except (SpecError, DataNotFoundError, IsolationUnavailable, SubmissionError, FileNotFoundError) as exc:
+    except (SpecError, DataNotFoundError, IsolationUnavailable, SubmissionError, FileNotFoundError, *more) as exc:
         errors.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
         sys.exit(2)
 
@@ -232,6 +240,63 @@ def ci(assignment: str | None, submission: Path | None, config: Path | None, jun
         console.print(f"[bold {'green' if passed else 'red'}]{'passed' if passed else 'FAILED'}:[/] "
                       f"the score must be at least {fail_under:g}% of the maximum")
     sys.exit(0 if passed else 1)
+
+
+@main.command()
+@click.argument("assignment")
+@click.argument("submissions", type=click.Path(path_type=Path, exists=True))
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Folder for the database, gradebooks, reports and summary (resumable).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Submissions graded at once [default: one per two CPU cores].")
+@click.option("--roster", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="CSV of the class (id,name[,sis_id,login,section] or Canvas's gradebook export).")
+@click.option("--regrade", is_flag=True, help="Grade everything again, even what the database holds.")
+@click.option("--canvas-column", default="", help="Grade column header in canvas-grades.csv [default: the title].")
+@click.option("--only", default="", help="Comma-separated check ids to run.")
+@click.option("--no-fork-server", is_flag=True, help="Start a new interpreter per submission (slower).")
+@common_options
+def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roster: Path | None, regrade: bool,
+          canvas_column: str, only: str, no_fork_server: bool, cell_timeout: float, **common) -> None:
+    """Grade a class: SUBMISSIONS is a folder or zip (files, per-student folders, a Canvas export).
+
+    Exit 0 when every hand-in has a result (whatever the scores), 1 when the grader itself failed on
+    some (they are pending; run again to retry), 2 for a set-up problem."""
+    from grader.batch import BatchOptions, default_jobs, run_batch
+    from grader.discover import DiscoveryError, RosterError
+    from grader.store import StoreError
+
+    jobs = jobs or default_jobs()
+    limits = Limits(cell_timeout=cell_timeout, threads=max(1, (os.cpu_count() or 2) // jobs))
+    options = BatchOptions(jobs=jobs, regrade=regrade, roster=roster, canvas_column=canvas_column,
+                           fork_server=not no_fork_server,
+                           grade=api.GradeOptions(**common, limits=limits, only=tuple(filter(None, only.split(",")))))
+    with _user_errors(DiscoveryError, RosterError, StoreError), _batch_progress() as (on_start, on_result):
+        run = run_batch(api.find_assignment(assignment), submissions, out, options,
+                        on_start=on_start, on_result=on_result)
+    console.print(f"{len(run.result.entries)} students: {run.graded} graded now, {run.stored} from the database"
+                  + (f", [bold red]{run.failed} failed[/] (pending; run again to retry)" if run.failed else "")
+                  + f" in {run.result.seconds:.0f} s with {jobs} worker(s)")
+    console.print(f"summary: {out / 'summary.html'}\ngradebook: {out / 'gradebook.csv'}\n"
+                  f"canvas: {out / 'canvas-grades.csv'}\nreports: {out / 'students'}/<student>/report.html")
+    sys.exit(0 if run.complete else 1)
+
+
+@contextmanager
+def _batch_progress() -> Iterator[tuple]:
+    """A rich progress bar with ETA over the hand-ins to grade; one line per finished hand-in."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=errors) as progress:
+        task = progress.add_task("grading", total=None)
+
+        def on_start(todo: int, stored: int) -> None:
+            progress.update(task, total=todo, description=f"grading, {stored} reused")
+
+        def on_result(handin, result: SubmissionResult | None, how: str) -> None:
+            score = f"{result.score:g}/{result.max_score:g}" if result else "grader failure"
+            progress.console.print(f"  {handin.student.id} ({handin.source}): {score}", highlight=False, markup=False)
+            progress.advance(task)
+        yield on_start, on_result
 
 
 @main.command(name="gradescope-package")

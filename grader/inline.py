@@ -49,10 +49,10 @@ def _history() -> list[str]:
 
 
 def _render(results: dict[str, Any], assignment: str) -> str:
-    from grader.report.html import _environment
+    from grader.report.html import environment
 
     max_score = sum(t["max_score"] for t in results.get("tests", []))
-    return _environment().get_template("inline.html.j2").render(
+    return environment().get_template("inline.html.j2").render(
         results=results, assignment=assignment, max_score=max_score, colours=_COLOURS)
 
 

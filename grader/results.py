@@ -109,3 +109,110 @@ class SubmissionResult:
         from dataclasses import replace
 
         return replace(self, checks=tuple(c for c in self.checks if not c.hidden))
+
+
+# ------------------------------------------------------------------------------------ JSON
+
+def result_to_dict(result: SubmissionResult) -> dict:
+    """Every field of `result` as JSON-able data (figures as base64 PNG); `result_from_dict` inverts it."""
+    import base64
+    from dataclasses import asdict
+
+    data = asdict(result)
+    for check, original in zip(data["checks"], result.checks):
+        check["status"] = original.status.value
+        check["figures"] = [{"title": f.title, "png": base64.b64encode(f.png).decode("ascii")}
+                            for f in original.figures]
+    return data
+
+
+def result_from_dict(data: dict) -> SubmissionResult:
+    """The `SubmissionResult` that `result_to_dict` wrote."""
+    import base64
+
+    checks = tuple(
+        CheckResult(**{**c, "status": Status(c["status"]),
+                       "figures": tuple(Figure(f["title"], base64.b64decode(f["png"])) for f in c["figures"])})
+        for c in data["checks"])
+    return SubmissionResult(**{**data, "checks": checks, "notes": tuple(data["notes"])})
+
+
+# ------------------------------------------------------------------------------------ a class
+
+@dataclass(frozen=True)
+class Student:
+    """One student of a class, as a roster or an LMS export names them."""
+
+    id: str
+    """Stable key: the LMS user id (Canvas `ID`) when known, else the name the files carry."""
+    name: str
+    """Display name."""
+    sis_id: str = ""
+    login: str = ""
+    section: str = ""
+
+
+@dataclass(frozen=True)
+class SimilarPair:
+    """Two submissions whose code is near-identical once names, comments and layout are normalised."""
+
+    first: str
+    """Student id."""
+    second: str
+    similarity: float
+    """0..1 (1: identical after normalisation)."""
+    detail: str = ""
+    """One line for the reviewer, e.g. which functions match."""
+
+
+class EntryStatus(str, Enum):
+    """What happened to one student in a batch."""
+
+    GRADED = "graded"
+    LOAD_ERROR = "load error"        # graded, but the submission could not be loaded (0 points)
+    NOT_SUBMITTED = "not submitted"  # on the roster, nothing handed in
+    PENDING = "pending"              # not graded yet (interrupted, or the grader itself failed on it)
+
+
+@dataclass(frozen=True)
+class ClassEntry:
+    """One row of the gradebook."""
+
+    student: Student
+    status: EntryStatus
+    result: SubmissionResult | None = None
+    source: str = ""
+    """Where the hand-in was found in the batch input (relative path), for the instructor."""
+    message: str = ""
+    """Why it was not graded, or the first line of its load error."""
+    report: str = ""
+    """Path of the student's report.html relative to the batch output folder ('' if none)."""
+    content_hash: str = ""
+
+
+@dataclass(frozen=True)
+class ClassResult:
+    """A whole batch: every student, and what the instructor should look at."""
+
+    assignment: str
+    title: str
+    checks: tuple[tuple[str, str, float, bool], ...]
+    """(id, name, points, hidden) of every check of the spec, in spec order."""
+    entries: tuple[ClassEntry, ...]
+    unknown: tuple[str, ...] = ()
+    """Files in the input that are not submissions, each with why."""
+    unmatched: tuple[str, ...] = ()
+    """Hand-ins (graded) whose student id is not on the roster, each with why."""
+    refused: tuple[str, ...] = ()
+    """Archive entries refused as unsafe, each with why."""
+    similar: tuple[SimilarPair, ...] = ()
+    seconds: float = 0.0
+    """Wall-clock time of the run that produced this."""
+    jobs: int = 1
+    isolation: str = ""
+    spec_digest: str = ""
+    generated_at: str = ""
+
+    @property
+    def graded(self) -> tuple[ClassEntry, ...]:
+        return tuple(e for e in self.entries if e.result is not None)

@@ -12,7 +12,7 @@ from grader.results import SubmissionResult
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True
     )
@@ -36,7 +36,7 @@ def render_html(result: SubmissionResult, *, show_hidden: bool = True) -> str:
     With `show_hidden=False` hidden checks are left out, and so are their points.
     """
     shown = result if show_hidden else result.visible()
-    return _environment().get_template("report.html.j2").render(r=shown)
+    return environment().get_template("report.html.j2").render(r=shown)
 
 
 def write_html(result: SubmissionResult, path: Path, *, show_hidden: bool = True) -> Path:

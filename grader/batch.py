@@ -1,0 +1,233 @@
+"""Class grading: find every hand-in, grade what is not graded yet on N workers, store each result
+as it comes, and write the gradebooks, the per-student reports and the class summary.
+
+Each worker owns a fork server (grader.forkserver), so torch is imported once per worker. Results
+go to `<out>/grades.sqlite` keyed by content and grading key (grader.store): a re-run grades only
+what changed or is missing; identical hand-ins are graded once. One submission never stops the
+batch: whatever it does becomes its result; a failure of the grader itself leaves that student
+pending (reported, retried on the next run).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import queue
+import re
+import threading
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+from grader import __version__
+from grader.api import GradeOptions, Grading, grade_with, prepare_grading, torch_hub
+from grader.discover import Discovery, Handin, discover, read_roster
+from grader.forkserver import ForkServer, ForkServerError
+from grader.report import write_canvas_grades, write_gradebook, write_gradescope, write_html, write_summary
+from grader.results import ClassEntry, ClassResult, EntryStatus, SubmissionResult
+from grader.similarity import similar_pairs, submission_code
+from grader.spec import AssignmentSpec
+from grader.store import Store, content_hash
+
+DATABASE = "grades.sqlite"
+OnResult = Callable[[Handin, SubmissionResult | None, str], None]
+"""Called after each hand-in: (hand-in, result or None when the grader failed, how: graded | stored | failed)."""
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How to run a batch."""
+
+    jobs: int = 2
+    regrade: bool = False
+    """Grade everything again, even what the database already holds."""
+    roster: Path | None = None
+    canvas_column: str = ""
+    """Header of the grade column in the Canvas CSV (default: the assignment's title)."""
+    fork_server: bool = True
+    """Fork children from a preloaded server per worker (False: a new interpreter per submission)."""
+    grade: GradeOptions = GradeOptions()
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """What a run did, besides the class result."""
+
+    result: ClassResult
+    graded: int
+    """Hand-ins graded in this run."""
+    stored: int
+    """Hand-ins whose result was already in the database."""
+    failed: int
+    """Hand-ins the grader itself could not grade (left pending)."""
+    out: Path
+
+    @property
+    def complete(self) -> bool:
+        return self.failed == 0
+
+
+def grading_key(grading: Grading) -> str:
+    """Digest of everything besides the hand-in that decides a result."""
+    digest = hashlib.sha256()
+    digest.update(grading.spec.digest.encode())
+    for name in ("solution.py", "expected.pt", "metrics.json"):
+        file = grading.reference.directory / name
+        digest.update(name.encode() + (file.read_bytes() if file.is_file() else b"-"))
+    options = grading.options
+    digest.update(json.dumps({"checks": [c.id for c in grading.checks], "protocol": options.protocol,
+                              "device": grading.device, "isolation": grading.sandbox.level,
+                              # threads change speed, not results; the batch sets them from --jobs
+                              "limits": {**asdict(options.limits), "threads": None}, "skipped": sorted(grading.skipped),
+                              "data": grading.staged.fingerprint if grading.staged else None,
+                              "grader": __version__}, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "student"
+
+
+def report_folders(handins: tuple[Handin, ...]) -> dict[str, str]:
+    """student id → its report folder under the output folder (unique, safe as a path)."""
+    folders: dict[str, str] = {}
+    for h in handins:
+        slug = _slug(h.student.id)
+        if slug in folders.values():
+            slug += "-" + hashlib.sha256(h.student.id.encode()).hexdigest()[:8]
+        folders[h.student.id] = f"students/{slug}"
+    return folders
+
+
+class _Workers:
+    """N threads, each grading hand-ins from a queue with its own fork server."""
+
+    def __init__(self, grading: Grading, options: BatchOptions, store: Store, key: str, on_result: OnResult) -> None:
+        self.grading, self.options, self.store, self.key, self.on_result = grading, options, store, key, on_result
+        self.failures: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def run(self, todo: list[tuple[Handin, str]]) -> None:
+        work: queue.Queue[tuple[Handin, str] | None] = queue.Queue()
+        for item in todo:
+            work.put(item)
+        threads = [threading.Thread(target=self._work, args=(work, slot), daemon=True)
+                   for slot in range(min(self.options.jobs, len(todo)))]
+        for thread in threads:
+            work.put(None)
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def _work(self, work: queue.Queue, slot: int) -> None:
+        grading = replace(self.grading, sandbox=self.grading.sandbox.for_worker(slot))
+        server = None
+        if self.options.fork_server:
+            staged = grading.staged
+            server = ForkServer(grading.sandbox, device=self.grading.device,
+                                staged_dir=staged.directory if staged else None, torch_hub=torch_hub(),
+                                limits=self.grading.options.limits)
+        try:
+            while (item := work.get()) is not None:
+                self._grade(grading, *item, server)
+        finally:
+            if server is not None:
+                server.close()
+
+    def _grade(self, grading: Grading, handin: Handin, content: str, server: ForkServer | None) -> None:
+        try:
+            try:
+                result = grade_with(grading, handin.path, server=server)
+            except ForkServerError:  # the server broke down: this submission gets a one-off child
+                result = grade_with(grading, handin.path)
+            self.store.put(content, self.key, result)
+        except Exception as exc:  # noqa: BLE001 - a grader failure must not stop the batch
+            with self._lock:
+                self.failures[handin.student.id] = f"the grader failed on this hand-in: {type(exc).__name__}: {exc}"
+            self.on_result(handin, None, "failed")
+            return
+        self.on_result(handin, result, "graded")
+
+
+def _entry(handin: Handin, result: SubmissionResult | None, content: str, folder: str, failure: str) -> ClassEntry:
+    if result is None:
+        return ClassEntry(student=handin.student, status=EntryStatus.PENDING, source=handin.source,
+                          message=failure or "not graded yet (the batch was interrupted); run it again",
+                          content_hash=content)
+    result = replace(result, submission=handin.source)
+    status = EntryStatus.LOAD_ERROR if result.load_error else EntryStatus.GRADED
+    return ClassEntry(student=handin.student, status=status, result=result, source=handin.source,
+                      message=result.load_error.splitlines()[0] if result.load_error else "",
+                      report=f"{folder}/report.html", content_hash=content)
+
+
+def write_student_outputs(entry: ClassEntry, out: Path) -> None:
+    """The student's report.html and Gradescope-format results.json (hidden checks included)."""
+    folder = out / Path(entry.report).parent
+    write_html(entry.result, folder / "report.html")
+    write_gradescope(entry.result, folder / "results.json")
+
+
+def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptions = BatchOptions(), *,
+              on_start: Callable[[int, int], None] = lambda todo, stored: None,
+              on_result: OnResult = lambda handin, result, how: None) -> BatchRun:
+    """Grade every hand-in found in `source` (a folder or a zip) into `out`."""
+    started = time.monotonic()
+    out.mkdir(parents=True, exist_ok=True)
+    roster = read_roster(options.roster) if options.roster else None
+    found = discover(source, out / "inputs", roster=roster)
+    grading = prepare_grading(spec, options.grade)
+    key = grading_key(grading)
+    store = Store(out / DATABASE)
+    try:
+        contents = {h.student.id: content_hash(h.path) for h in found.handins}
+        todo, seen = [], set()
+        for h in found.handins:
+            content = contents[h.student.id]
+            if content in seen or (not options.regrade and store.get(content, key) is not None):
+                continue
+            seen.add(content)
+            todo.append((h, content))
+        on_start(len(todo), len(found.handins) - len(todo))
+        workers = _Workers(grading, options, store, key, on_result)
+        workers.run(todo)
+        folders = report_folders(found.handins)
+        entries = []
+        for h in found.handins:
+            content = contents[h.student.id]
+            entry = _entry(h, store.get(content, key), content, folders[h.student.id],
+                           workers.failures.get(h.student.id, ""))
+            if entry.result is not None:
+                write_student_outputs(entry, out)
+            entries.append(entry)
+    finally:
+        store.close()
+    result = _class_result(spec, grading, found, entries, time.monotonic() - started, options.jobs)
+    write_gradebook(result, out / "gradebook.csv")
+    write_canvas_grades(result, out / "canvas-grades.csv", column=options.canvas_column or spec.title)
+    write_summary(result, out / "summary.html")
+    graded = len(todo) - len(workers.failures)
+    return BatchRun(result=result, graded=graded, stored=len(found.handins) - len(todo),
+                    failed=len(workers.failures), out=out)
+
+
+def _class_result(spec: AssignmentSpec, grading: Grading, found: Discovery, entries: list[ClassEntry],
+                  seconds: float, jobs: int) -> ClassResult:
+    starter = spec.path.parent / "starter.py"
+    codes = {h.student.id: submission_code(h.path) for h in found.handins}
+    not_submitted = [ClassEntry(student=s, status=EntryStatus.NOT_SUBMITTED) for s in found.not_submitted]
+    return ClassResult(
+        assignment=spec.name, title=spec.title,
+        checks=tuple((c.id, c.name, c.points, c.hidden) for c in grading.checks),
+        entries=tuple(sorted(entries + not_submitted, key=lambda e: e.student.id)),
+        unknown=found.unknown, unmatched=found.unmatched, refused=found.refused,
+        similar=tuple(similar_pairs(codes, starter=starter.read_text() if starter.is_file() else "")),
+        seconds=round(seconds, 1), jobs=jobs, isolation=grading.sandbox.description, spec_digest=spec.digest,
+        generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+
+
+def default_jobs() -> int:
+    """One worker per two cores, at least one (each child trains with the threads it is given)."""
+    return max(1, (os.cpu_count() or 2) // 2)
