@@ -22,12 +22,13 @@ from typing import Any
 from grader.isolation import CHILD_ROOT, Mount, Sandbox
 from grader.run import (
     ChildJob,
+    apply_rlimits,
     Limits,
     child_env,
     kill_process_group,
-    register_live,
     rlimits_for,
     shared_mounts,
+    start_registered,
     unregister_live,
     worker_command,
 )
@@ -84,15 +85,12 @@ class ForkServer:
         cmd = self.sandbox.command(argv, self.mounts, cwd=home, gpu=use_cuda)
         log = open(self.root / "server.log", "wb")
         limits = rlimits_for(self.limits, None, use_cuda)
-        from grader.run import apply_rlimits
-
         with log:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                         pass_fds=(theirs.fileno(),), start_new_session=True,
-                                         cwd=self.home if not self.sandbox.strong else None, env=env,
+            self.proc = start_registered(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                         pass_fds=(theirs.fileno(),), env=env,
+                                         cwd=self.home if not self.sandbox.strong else None,
                                          preexec_fn=lambda: apply_rlimits(limits))
         theirs.close()
-        register_live(self.proc.pid)
         self.sock, self.starts = ours, self.starts + 1
         ready = self._receive(START_TIMEOUT)
         if "ready" not in ready:

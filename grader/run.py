@@ -148,22 +148,22 @@ def _become_subreaper() -> None:
 
 
 def _kill_orphans() -> None:
-    """Kill processes re-parented to us that are not a live grading child."""
+    """Kill processes re-parented to us that are not a live grading child. Holds the registry's lock
+    throughout, so that a child another thread is starting is never mistaken for an orphan."""
     me = os.getpid()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            pid, ppid = int(stat.parent.name), int(fields[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        with _LIVE_LOCK:
-            ours = pid in _LIVE_CHILDREN
-        if ppid == me and not ours and pid != me:
+    with _LIVE_LOCK:
+        for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError, PermissionError):
-                pass
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                pid, ppid = int(stat.parent.name), int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == me and pid not in _LIVE_CHILDREN and pid != me:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                except (ProcessLookupError, ChildProcessError, PermissionError):
+                    pass
 
 
 def rlimits_for(limits: Limits, cpu_seconds: int | None, use_cuda: bool) -> dict[str, int]:
@@ -337,10 +337,14 @@ class FreshChild:
         _kill_orphans()
 
 
-def register_live(pid: int) -> None:
-    """Mark a direct child of ours that `_kill_orphans` must leave alone."""
+def start_registered(cmd: list[str], **popen: Any) -> subprocess.Popen:
+    """Start a child (start_new_session) registered as live in the same step, so that no orphan
+    sweep of a concurrent grading thread kills it; `unregister_live` once it is reaped."""
+    _become_subreaper()
     with _LIVE_LOCK:
-        _LIVE_CHILDREN.add(pid)
+        proc = subprocess.Popen(cmd, start_new_session=True, **popen)
+        _LIVE_CHILDREN.add(proc.pid)
+    return proc
 
 
 def unregister_live(pid: int) -> None:
@@ -475,11 +479,9 @@ def _start_fresh(sandbox: Sandbox, mounts: list[Mount], job_file: Path, cwd: Pat
                  rlimits: dict[str, int], channel_fd: int, use_cuda: bool) -> FreshChild:
     """A new interpreter in a new sandbox running the worker on `job_file` (paths as the child sees them)."""
     cmd = sandbox.command(worker_command("worker", sandbox, str(job_file)), mounts, cwd=cwd, gpu=use_cuda)
-    _become_subreaper()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            pass_fds=(channel_fd,), start_new_session=True, cwd=cwd if not sandbox.strong else None,
-                            env=env, preexec_fn=lambda: apply_rlimits(rlimits))
-    register_live(proc.pid)
+    proc = start_registered(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            pass_fds=(channel_fd,), cwd=cwd if not sandbox.strong else None, env=env,
+                            preexec_fn=lambda: apply_rlimits(rlimits))
     return FreshChild(proc)
 
 
