@@ -25,13 +25,21 @@ from grader import __version__
 from grader.api import GradeOptions, Grading, grade_with, prepare_grading, torch_hub
 from grader.discover import Discovery, Handin, discover, read_roster
 from grader.forkserver import ForkServer, ForkServerError
-from grader.report import write_canvas_grades, write_gradebook, write_gradescope, write_html, write_summary
+from grader.report import (
+    redact_hidden,
+    write_canvas_grades,
+    write_gradebook,
+    write_gradescope,
+    write_html,
+    write_summary,
+)
 from grader.results import ClassEntry, ClassResult, EntryStatus, SubmissionResult
 from grader.similarity import similar_pairs, submission_code
 from grader.spec import AssignmentSpec
 from grader.store import Store, content_hash
 
 DATABASE = "grades.sqlite"
+INSTRUCTOR_REPORT = "instructor.html"
 OnResult = Callable[[Handin, SubmissionResult | None, str], None]
 """Called after each hand-in: (hand-in, result or None when the grader failed, how: graded | stored | failed)."""
 
@@ -48,6 +56,8 @@ class BatchOptions:
     """Header of the grade column in the Canvas CSV (default: the assignment's title)."""
     fork_server: bool = True
     """Fork children from a preloaded server per worker (False: a new interpreter per submission)."""
+    hidden: str = "names"
+    """What the students' own report.html and results.json show of hidden checks (report.hidden)."""
     grade: GradeOptions = GradeOptions()
 
 
@@ -160,14 +170,17 @@ def _entry(handin: Handin, result: SubmissionResult | None, content: str, folder
     status = EntryStatus.LOAD_ERROR if result.load_error else EntryStatus.GRADED
     return ClassEntry(student=handin.student, status=status, result=result, source=handin.source,
                       message=result.load_error.splitlines()[0] if result.load_error else "",
-                      report=f"{folder}/report.html", content_hash=content)
+                      report=f"{folder}/{INSTRUCTOR_REPORT}", content_hash=content)
 
 
-def write_student_outputs(entry: ClassEntry, out: Path) -> None:
-    """The student's report.html and Gradescope-format results.json (hidden checks included)."""
+def write_student_outputs(entry: ClassEntry, out: Path, hidden: str) -> None:
+    """In the student's folder: instructor.html (everything), and report.html and Gradescope-format
+    results.json as the student may see them (hidden checks per `hidden`)."""
     folder = out / Path(entry.report).parent
-    write_html(entry.result, folder / "report.html")
-    write_gradescope(entry.result, folder / "results.json")
+    write_html(entry.result, folder / INSTRUCTOR_REPORT)
+    shown = redact_hidden(entry.result, hidden)
+    write_html(shown, folder / "report.html")
+    write_gradescope(shown, folder / "results.json")
 
 
 def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptions = BatchOptions(), *,
@@ -200,7 +213,7 @@ def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptio
             entry = _entry(h, store.get(content, key), content, folders[h.student.id],
                            workers.failures.get(h.student.id, ""))
             if entry.result is not None:
-                write_student_outputs(entry, out)
+                write_student_outputs(entry, out, options.hidden)
             entries.append(entry)
     finally:
         store.close()
@@ -229,5 +242,5 @@ def _class_result(spec: AssignmentSpec, grading: Grading, found: Discovery, entr
 
 
 def default_jobs() -> int:
-    """One worker per two cores, at least one (each child trains with the threads it is given)."""
-    return max(1, (os.cpu_count() or 2) // 2)
+    """One worker per core, at most 8 (each child holds torch in memory, about 1-2 GB)."""
+    return max(1, min(os.cpu_count() or 1, 8))

@@ -248,16 +248,18 @@ def ci(assignment: str | None, submission: Path | None, config: Path | None, jun
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="Folder for the database, gradebooks, reports and summary (resumable).")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Submissions graded at once [default: one per two CPU cores].")
+              help="Submissions graded at once [default: one per CPU core, at most 8].")
 @click.option("--roster", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
               help="CSV of the class (id,name[,sis_id,login,section] or Canvas's gradebook export).")
 @click.option("--regrade", is_flag=True, help="Grade everything again, even what the database holds.")
 @click.option("--canvas-column", default="", help="Grade column header in canvas-grades.csv [default: the title].")
 @click.option("--only", default="", help="Comma-separated check ids to run.")
 @click.option("--no-fork-server", is_flag=True, help="Start a new interpreter per submission (slower).")
+@click.option("--hidden", type=click.Choice(HIDDEN_POLICIES), default="names", show_default=True,
+              help="Hidden checks in the students' report.html/results.json: name and points only, or left out.")
 @common_options
 def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roster: Path | None, regrade: bool,
-          canvas_column: str, only: str, no_fork_server: bool, cell_timeout: float, **common) -> None:
+          canvas_column: str, only: str, no_fork_server: bool, hidden: str, cell_timeout: float, **common) -> None:
     """Grade a class: SUBMISSIONS is a folder or zip (files, per-student folders, a Canvas export).
 
     Exit 0 when every hand-in has a result (whatever the scores), 1 when the grader itself failed on
@@ -269,7 +271,7 @@ def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roste
     jobs = jobs or default_jobs()
     limits = Limits(cell_timeout=cell_timeout, threads=max(1, (os.cpu_count() or 2) // jobs))
     options = BatchOptions(jobs=jobs, regrade=regrade, roster=roster, canvas_column=canvas_column,
-                           fork_server=not no_fork_server,
+                           fork_server=not no_fork_server, hidden=hidden,
                            grade=api.GradeOptions(**common, limits=limits, only=tuple(filter(None, only.split(",")))))
     with _user_errors(DiscoveryError, RosterError, StoreError), _batch_progress() as (on_start, on_result):
         run = run_batch(api.find_assignment(assignment), submissions, out, options,
@@ -278,7 +280,8 @@ def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roste
                   + (f", [bold red]{run.failed} failed[/] (pending; run again to retry)" if run.failed else "")
                   + f" in {run.result.seconds:.0f} s with {jobs} worker(s)")
     console.print(f"summary: {out / 'summary.html'}\ngradebook: {out / 'gradebook.csv'}\n"
-                  f"canvas: {out / 'canvas-grades.csv'}\nreports: {out / 'students'}/<student>/report.html")
+                  f"canvas: {out / 'canvas-grades.csv'}\nreports: {out / 'students'}/<student>/report.html "
+                  "(for the student) and instructor.html (everything)")
     sys.exit(0 if run.complete else 1)
 
 

@@ -153,8 +153,15 @@ def test_class_batch_killed_midway_resumes_without_loss_or_duplicates(tmp_path: 
         canvas = list(csv.reader(f))
     assert canvas[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     assert {row[1] for row in canvas[2:]} == set(expected) | {"3001"}
-    results = json.loads((out / by_id["1000"]["report"]).with_name("results.json").read_text())
-    assert results["tests"] and {"score", "tests", "output"} <= set(results)
+    # the student's own report shows a hidden check by name and points only; instructor.html shows all
+    wrong = next(r for r in rows if r["name"].endswith(", wrong_num_classes"))
+    instructor = (out / wrong["report"]).read_text()
+    student = (out / wrong["report"]).with_name("report.html").read_text()
+    results = json.loads((out / wrong["report"]).with_name("results.json").read_text())
+    secret = "has [10, 128]"  # the reference's weight shape, named in the hidden check's message
+    assert secret in instructor and secret not in student and secret not in json.dumps(results)
+    assert "hidden check: details are not shown" in student
+    assert results["score"] == 0 and len(results["tests"]) == len(ORDER)
     assert not nobody_processes()
 
 
@@ -187,7 +194,7 @@ def test_rerun_regrades_only_what_changed(tmp_path: Path, needs_data: Path) -> N
     assert _stored(out) == 3 + 1 + 3
 
 
-@pytest.mark.parametrize("bad", ["missing", "not_a_zip", "bad_roster"])
+@pytest.mark.parametrize("bad", ["missing", "not_a_zip", "bad_roster", "bad_database"])
 def test_batch_setup_problems_are_one_clear_message(tmp_path: Path, bad: str) -> None:
     source, extra = tmp_path / "class", []
     if bad == "not_a_zip":
@@ -197,7 +204,12 @@ def test_batch_setup_problems_are_one_clear_message(tmp_path: Path, bad: str) ->
         source.mkdir()
         (tmp_path / "roster.csv").write_text("name\nAlice\n")
         extra = ["--roster", str(tmp_path / "roster.csv")]
+    elif bad == "bad_database":
+        source.mkdir()
+        (tmp_path / "out").mkdir()
+        (tmp_path / "out" / "grades.sqlite").write_text("this is not a database" * 100)
     proc = run_cli("batch", "cifar_simplecnn", str(source), "--out", str(tmp_path / "out"), *extra)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert {"missing": "does not exist", "not_a_zip": "class.zip", "bad_roster": "no id column"}[bad] in proc.stderr
+    assert {"missing": "does not exist", "not_a_zip": "class.zip", "bad_roster": "no id column",
+            "bad_database": "not a usable grader database"}[bad] in proc.stderr

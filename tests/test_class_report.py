@@ -12,6 +12,7 @@ import pytest
 from conftest import SUBMISSIONS, data_root
 from grader.api import GradeOptions, find_assignment, grade
 from grader.report import render_summary, write_canvas_grades, write_gradebook, write_summary
+from grader.report.summary import similar_groups
 from grader.results import ClassEntry, ClassResult, EntryStatus, SimilarPair, Student
 
 ONLY = ("output_shape", "architecture", "layer_shapes", "gradient_flow", "reference_gradients")
@@ -115,6 +116,7 @@ def test_summary_page(klass: ClassResult, tmp_path: Path) -> None:
     assert "Erin Park" in errors and "SyntaxError" in errors and "O&#39;Brien" in errors and "Alice" not in errors
     assert ">62.5%</td>" in page, "the class table shows 5 / 8 as 62.5%"
     assert "97%" in page and "SimpleCNN.__init__ and forward match" in page and ">999<" in page
+    assert "(2 pairs in 2 groups)" in page
     assert "notes.txt" in page and "path escapes the archive" in page
     for status in ("2 not submitted", "1 pending", "1 load error", "4 graded"):
         assert status in page
@@ -128,3 +130,9 @@ def test_summary_of_a_class_without_graded_submissions(klass: ClassResult) -> No
     assert len(images) == 2 and all(base64.b64decode(i).startswith(PNG) for i in images)
     assert "No graded submissions yet." in page and _check_row(page, "output_shape")[0] == "—"
     assert "<strong>—</strong>" in page
+
+
+def test_similar_pairs_are_grouped_into_clusters() -> None:
+    pairs = tuple(SimilarPair(a, b, 1.0) for a, b in [("a", "b"), ("c", "d"), ("b", "c"), ("x", "y"), ("a", "e")])
+    assert similar_groups(pairs) == [["a", "b", "c", "d", "e"], ["x", "y"]]
+    assert similar_groups(()) == []

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from grader.report import _format
 from grader.report.gradebook import entry_message, max_points, one_line, ordered, write_atomic
 from grader.report.html import environment
-from grader.results import CheckResult, ClassEntry, ClassResult, EntryStatus, Status
+from grader.results import CheckResult, ClassEntry, ClassResult, EntryStatus, SimilarPair, Status
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -79,6 +79,18 @@ def problems(result: ClassResult) -> list[Problem]:
     return found
 
 
+def similar_groups(pairs: tuple[SimilarPair, ...]) -> list[list[str]]:
+    """Students linked by flagged pairs, grouped (connected components), largest group first: a
+    cluster of 9 copies is one line to review, not 36 pairs."""
+    group_of: dict[str, set[str]] = {}
+    for pair in pairs:
+        merged = group_of.get(pair.first, {pair.first}) | group_of.get(pair.second, {pair.second})
+        for student in merged:
+            group_of[student] = merged
+    unique = {id(g): g for g in group_of.values()}.values()
+    return sorted((sorted(g) for g in unique), key=lambda g: (-len(g), g))
+
+
 def render_summary(result: ClassResult) -> str:
     """The summary page as one HTML string."""
     scores = [e.result.score for e in result.graded]
@@ -100,6 +112,7 @@ def render_summary(result: ClassResult) -> str:
         not_graded=[e for e in entries if e.result is None],
         by_id={e.student.id: e for e in result.entries},
         similar=sorted(result.similar, key=lambda p: -p.similarity),
+        similar_groups=similar_groups(result.similar),
         histogram=_histogram(scores, top),
         check_chart=_check_chart(stats),
         colors=COLORS,
