@@ -286,14 +286,14 @@ def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roste
 
 
 @contextmanager
-def _batch_progress() -> Iterator[tuple]:
+def _batch_progress(label: str = "grading") -> Iterator[tuple]:
     """A rich progress bar with ETA over the hand-ins to grade; one line per finished hand-in."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=errors) as progress:
-        task = progress.add_task("grading", total=None)
+        task = progress.add_task(label, total=None)
 
         def on_start(todo: int, stored: int) -> None:
-            progress.update(task, total=todo, description=f"grading, {stored} reused")
+            progress.update(task, total=todo, description=f"{label}, {stored} reused")
 
         def on_result(handin, result: SubmissionResult | None, how: str) -> None:
             score = f"{result.score:g}/{result.max_score:g}" if result else "grader failure"
@@ -331,20 +331,22 @@ def list_() -> None:
 @main.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("demo-reports"), show_default=True)
 @common_options
-def demo(out: Path, **common) -> None:
-    """Grade every assignment's bundled example submissions and write their reports."""
+def demo(out: Path, cell_timeout: float, **common) -> None:
+    """Grade every assignment's bundled examples as a class (`grader batch`), with their reports."""
+    from grader.batch import BatchOptions, default_jobs, run_batch
+
     rows: list[tuple[str, SubmissionResult, Path | None]] = []
+    jobs = default_jobs()
+    limits = Limits(cell_timeout=cell_timeout, threads=max(1, (os.cpu_count() or 2) // jobs))
     with _user_errors():
         for spec in api.list_assignments():
-            examples = (spec.path.parent / "examples").iterdir()
-            for example in sorted(e for e in examples if e.suffix in (".py", ".ipynb")):
-                label = f"{spec.name}/{example.name}"
-                with _progress(f"grading {label}") as progress:
-                    result = api.grade(spec, example, options=_options(**common), progress=progress)
-                rows.append((label, result, _write_reports(result, out / spec.name / example.name.replace(".", "_"),
-                                                           show_hidden=True)))
+            options = BatchOptions(jobs=jobs, grade=api.GradeOptions(**common, limits=limits))
+            with _batch_progress(spec.name) as (on_start, on_result):
+                run = run_batch(spec, spec.path.parent / "examples", out / spec.name, options,
+                                on_start=on_start, on_result=on_result)
+            rows += [(f"{spec.name}/{e.source}", e.result, Path(spec.name) / e.report) for e in run.result.graded]
     summary_table(rows, console)
-    console.print(f"HTML reports: {out.resolve()}/<assignment>/<example>_<ext>/report.html")
+    console.print(f"In {out.resolve()}: <assignment>/summary.html (the class) and the reports above")
 
 
 @main.group()
