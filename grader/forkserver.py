@@ -25,11 +25,10 @@ from grader.run import (
     apply_rlimits,
     Limits,
     child_env,
-    kill_process_group,
+    kill_registered,
     rlimits_for,
     shared_mounts,
     start_registered,
-    unregister_live,
     worker_command,
 )
 
@@ -150,8 +149,7 @@ class ForkServer:
             self.sock.close()
             self.sock = None
         if self.proc is not None:
-            kill_process_group(self.proc)
-            unregister_live(self.proc.pid)
+            kill_registered(self.proc)
             self.proc = None
 
     def close(self) -> None:

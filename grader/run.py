@@ -147,18 +147,24 @@ def _become_subreaper() -> None:
         pass
 
 
+def child_pids(parent: int) -> list[int]:
+    """Pids of the processes whose parent is `parent`, read from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
 def _kill_orphans() -> None:
     """Kill processes re-parented to us that are not a live grading child. Holds the registry's lock
     throughout, so that a child another thread is starting is never mistaken for an orphan."""
-    me = os.getpid()
     with _LIVE_LOCK:
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                pid, ppid = int(stat.parent.name), int(fields[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            if ppid == me and pid not in _LIVE_CHILDREN and pid != me:
+        for pid in child_pids(os.getpid()):
+            if pid not in _LIVE_CHILDREN:
                 try:
                     os.kill(pid, signal.SIGKILL)
                     os.waitpid(pid, 0)
@@ -332,14 +338,12 @@ class FreshChild:
             pass
 
     def kill(self) -> None:
-        kill_process_group(self.proc)
-        unregister_live(self.proc.pid)
-        _kill_orphans()
+        kill_registered(self.proc)
 
 
 def start_registered(cmd: list[str], **popen: Any) -> subprocess.Popen:
     """Start a child (start_new_session) registered as live in the same step, so that no orphan
-    sweep of a concurrent grading thread kills it; `unregister_live` once it is reaped."""
+    sweep of a concurrent grading thread kills it; `kill_registered` ends it."""
     _become_subreaper()
     with _LIVE_LOCK:
         proc = subprocess.Popen(cmd, start_new_session=True, **popen)
@@ -347,9 +351,13 @@ def start_registered(cmd: list[str], **popen: Any) -> subprocess.Popen:
     return proc
 
 
-def unregister_live(pid: int) -> None:
+def kill_registered(proc: subprocess.Popen) -> None:
+    """Kill a child from `start_registered` and its sandbox: its group, then whatever was
+    re-parented to us (bubblewrap's namespace init: reaping it waits until the namespace is empty)."""
+    _kill_process_group(proc)
     with _LIVE_LOCK:
-        _LIVE_CHILDREN.discard(pid)
+        _LIVE_CHILDREN.discard(proc.pid)
+    _kill_orphans()
 
 
 def _prepare_tree(job: ChildJob, sandbox: Sandbox, parent: Path | None) -> tuple[Path, dict[str, Path]]:
@@ -574,7 +582,7 @@ def _drain(proc: ChildProcess, selector: selectors.BaseSelector, seconds: float)
         proc.kill()
 
 
-def kill_process_group(proc: subprocess.Popen) -> None:
+def _kill_process_group(proc: subprocess.Popen) -> None:
     """SIGKILL a process started with start_new_session and its group; reap it; close its pipes."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
