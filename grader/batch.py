@@ -17,7 +17,7 @@ import queue
 import re
 import threading
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -40,15 +40,20 @@ from grader.store import Store, content_hash
 
 DATABASE = "grades.sqlite"
 INSTRUCTOR_REPORT = "instructor.html"
-OnResult = Callable[[Handin, SubmissionResult | None, str], None]
-"""Called after each hand-in: (hand-in, result or None when the grader failed, how: graded | stored | failed)."""
+OnResult = Callable[[Handin, SubmissionResult | None], None]
+"""Called after each hand-in graded: (hand-in, its result, or None when the grader itself failed)."""
+
+
+def default_jobs() -> int:
+    """One worker per core, at most 8 (each child holds torch in memory, about 1-2 GB)."""
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 @dataclass(frozen=True)
 class BatchOptions:
     """How to run a batch."""
 
-    jobs: int = 2
+    jobs: int = field(default_factory=default_jobs)
     regrade: bool = False
     """Grade everything again, even what the database already holds."""
     roster: Path | None = None
@@ -59,6 +64,7 @@ class BatchOptions:
     hidden: str = "names"
     """What the students' own report.html and results.json show of hidden checks (report.hidden)."""
     grade: GradeOptions = GradeOptions()
+    """How to grade; the torch threads of each child are set from `jobs` (the cores shared out)."""
 
 
 @dataclass(frozen=True)
@@ -156,9 +162,9 @@ class _Workers:
         except Exception as exc:  # noqa: BLE001 - a grader failure must not stop the batch
             with self._lock:
                 self.failures[handin.student.id] = f"the grader failed on this hand-in: {type(exc).__name__}: {exc}"
-            self.on_result(handin, None, "failed")
+            self.on_result(handin, None)
             return
-        self.on_result(handin, result, "graded")
+        self.on_result(handin, result)
 
 
 def _entry(handin: Handin, result: SubmissionResult | None, content: str, folder: str, failure: str) -> ClassEntry:
@@ -185,21 +191,22 @@ def write_student_outputs(entry: ClassEntry, out: Path, hidden: str) -> None:
 
 def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptions = BatchOptions(), *,
               on_start: Callable[[int, int], None] = lambda todo, stored: None,
-              on_result: OnResult = lambda handin, result, how: None) -> BatchRun:
+              on_result: OnResult = lambda handin, result: None) -> BatchRun:
     """Grade every hand-in found in `source` (a folder or a zip) into `out`."""
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     roster = read_roster(options.roster) if options.roster else None
     found = discover(source, out / "inputs", roster=roster)
-    grading = prepare_grading(spec, options.grade)
+    limits = replace(options.grade.limits, threads=max(1, (os.cpu_count() or 1) // options.jobs))
+    grading = prepare_grading(spec, replace(options.grade, limits=limits))
     key = grading_key(grading)
     store = Store(out / DATABASE)
     try:
         contents = {h.student.id: content_hash(h.path) for h in found.handins}
-        todo, seen = [], set()
+        todo, seen = [], set() if options.regrade else store.contents(key)
         for h in found.handins:
             content = contents[h.student.id]
-            if content in seen or (not options.regrade and store.get(content, key) is not None):
+            if content in seen:
                 continue
             seen.add(content)
             todo.append((h, content))
@@ -240,7 +247,3 @@ def _class_result(spec: AssignmentSpec, grading: Grading, found: Discovery, entr
         seconds=round(seconds, 1), jobs=jobs, isolation=grading.sandbox.description, spec_digest=spec.digest,
         generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
 
-
-def default_jobs() -> int:
-    """One worker per core, at most 8 (each child holds torch in memory, about 1-2 GB)."""
-    return max(1, min(os.cpu_count() or 1, 8))

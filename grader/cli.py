@@ -259,7 +259,7 @@ def ci(assignment: str | None, submission: Path | None, config: Path | None, jun
               help="Hidden checks in the students' report.html/results.json: name and points only, or left out.")
 @common_options
 def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roster: Path | None, regrade: bool,
-          canvas_column: str, only: str, no_fork_server: bool, hidden: str, cell_timeout: float, **common) -> None:
+          canvas_column: str, only: str, no_fork_server: bool, hidden: str, **common) -> None:
     """Grade a class: SUBMISSIONS is a folder or zip (files, per-student folders, a Canvas export).
 
     Exit 0 when every hand-in has a result (whatever the scores), 1 when the grader itself failed on
@@ -269,10 +269,9 @@ def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roste
     from grader.store import StoreError
 
     jobs = jobs or default_jobs()
-    limits = Limits(cell_timeout=cell_timeout, threads=max(1, (os.cpu_count() or 2) // jobs))
     options = BatchOptions(jobs=jobs, regrade=regrade, roster=roster, canvas_column=canvas_column,
                            fork_server=not no_fork_server, hidden=hidden,
-                           grade=api.GradeOptions(**common, limits=limits, only=tuple(filter(None, only.split(",")))))
+                           grade=_options(**common, only=tuple(filter(None, only.split(",")))))
     with _user_errors(DiscoveryError, RosterError, StoreError), _batch_progress() as (on_start, on_result):
         run = run_batch(api.find_assignment(assignment), submissions, out, options,
                         on_start=on_start, on_result=on_result)
@@ -295,7 +294,7 @@ def _batch_progress(label: str = "grading") -> Iterator[tuple]:
         def on_start(todo: int, stored: int) -> None:
             progress.update(task, total=todo, description=f"{label}, {stored} reused")
 
-        def on_result(handin, result: SubmissionResult | None, how: str) -> None:
+        def on_result(handin, result: SubmissionResult | None) -> None:
             score = f"{result.score:g}/{result.max_score:g}" if result else "grader failure"
             progress.console.print(f"  {handin.student.id} ({handin.source}): {score}", highlight=False, markup=False)
             progress.advance(task)
@@ -331,16 +330,14 @@ def list_() -> None:
 @main.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("demo-reports"), show_default=True)
 @common_options
-def demo(out: Path, cell_timeout: float, **common) -> None:
+def demo(out: Path, **common) -> None:
     """Grade every assignment's bundled examples as a class (`grader batch`), with their reports."""
-    from grader.batch import BatchOptions, default_jobs, run_batch
+    from grader.batch import BatchOptions, run_batch
 
     rows: list[tuple[str, SubmissionResult, Path | None]] = []
-    jobs = default_jobs()
-    limits = Limits(cell_timeout=cell_timeout, threads=max(1, (os.cpu_count() or 2) // jobs))
+    options = BatchOptions(grade=_options(**common))
     with _user_errors():
         for spec in api.list_assignments():
-            options = BatchOptions(jobs=jobs, grade=api.GradeOptions(**common, limits=limits))
             with _batch_progress(spec.name) as (on_start, on_result):
                 run = run_batch(spec, spec.path.parent / "examples", out / spec.name, options,
                                 on_start=on_start, on_result=on_result)

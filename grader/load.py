@@ -11,7 +11,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.discover import extract_zip, links_and_devices
+from grader.discover import JUNK, extract_zip, links_and_devices
 from grader.notebook import NotebookError, notebook_source, read_notebook
 
 MAX_UNZIPPED = 50 << 20
@@ -54,10 +54,18 @@ def defined_names(path: Path) -> set[str]:
     return names
 
 
+def source_files(directory: Path) -> list[Path]:
+    """A folder's .py files, or its notebooks when it has none, sorted; OS junk and hidden folders
+    (`__MACOSX`, `.ipynb_checkpoints`, `.venv`, ...) left out."""
+    def listed(pattern: str) -> list[Path]:
+        return sorted(p for p in directory.rglob(pattern)
+                      if not any(part in JUNK or part.startswith(".") for part in p.relative_to(directory).parts))
+    return listed("*.py") or listed("*.ipynb")
+
+
 def _choose_main(directory: Path, entry: tuple[str, ...]) -> str:
     """The .py file (or, when there is none, the notebook) to grade in a folder."""
-    files = sorted(p for p in directory.rglob("*.py") if "__MACOSX" not in p.parts) or \
-        sorted(p for p in directory.rglob("*.ipynb") if "__MACOSX" not in p.parts and ".ipynb_checkpoints" not in p.parts)
+    files = source_files(directory)
     if not files:
         raise SubmissionError(f"no Python (.py) file or notebook (.ipynb) in the submission (found: "
                               f"{', '.join(p.name for p in directory.rglob('*') if p.is_file())[:300] or 'nothing'})")

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
+from grader.load import source_files
 from grader.notebook import NotebookError, read_notebook
 from grader.results import SimilarPair
 
@@ -56,10 +57,7 @@ def submission_code(path: Path) -> str:
     """The Python code of a hand-in: a .py file, a notebook's code cells (IPython magic and `!` lines
     dropped) or a folder's .py files (else its notebooks) by relative path; '' when nothing is readable."""
     if path.is_dir():
-        def listed(pattern: str) -> list[Path]:  # not .ipynb_checkpoints, __MACOSX, ._name...
-            return [p for p in sorted(path.rglob(pattern))
-                    if not any(part.startswith((".", "__MACOSX")) for part in p.relative_to(path).parts)]
-        return "\n".join(submission_code(p) for p in listed("*.py") or listed("*.ipynb"))
+        return "\n".join(submission_code(p) for p in source_files(path))
     if path.suffix == ".ipynb":
         return _notebook_code(path)
     try:

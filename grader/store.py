@@ -74,16 +74,17 @@ class Store:
                                    (content, key)).fetchone()
         return result_from_dict(json.loads(row[0])) if row else None
 
+    def contents(self, key: str) -> set[str]:
+        """Content hashes with a result under `key`."""
+        with self._lock:
+            return {row[0] for row in self._db.execute("SELECT content_hash FROM results WHERE grading_key = ?", (key,))}
+
     def put(self, content: str, key: str, result: SubmissionResult) -> None:
         """Store (or replace) one result, committed before returning."""
         data = json.dumps(result_to_dict(result))
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)",
                              (content, key, data, result.score, result.max_score, result.seconds, result.graded_at))
-
-    def count(self) -> int:
-        with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
 
     def close(self) -> None:
         self._db.close()

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader.run import CHANNEL_FD, apply_rlimits
+from grader.run import CHANNEL_FD, apply_rlimits, child_pids
 
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
 POLL_SECONDS = 0.05
@@ -53,22 +53,10 @@ def _prctl(option: int, value: int) -> None:
     ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
 
 
-def _children() -> list[int]:
-    """Pids whose parent is this process."""
-    me, found = str(os.getpid()), []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if stat.read_text().rsplit(")", 1)[1].split()[1] == me:
-                found.append(int(stat.parent.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    return found
-
-
 def kill_all_children() -> int:
     """SIGKILL every descendant (orphans are re-parented to us, the subreaper) until none is left."""
     killed = 0
-    while children := _children():
+    while children := child_pids(os.getpid()):
         for pid in children:
             try:
                 os.kill(pid, signal.SIGKILL)
