@@ -1,5 +1,5 @@
 """cnn-grader: an autograder for the PyTorch CNN chapter's exercises."""
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def check(assignment: str, **options: object) -> None:

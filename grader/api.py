@@ -20,9 +20,11 @@ from grader.forkserver import ForkServer
 from grader.isolation import PACKAGE_PARENT, Sandbox, detect
 from grader.load import Submission, SubmissionError, defined_names, load_submission
 from grader.probes import PROBES
-from grader.probes.base import Verdict
-from grader.results import CheckResult, Status, SubmissionResult
-from grader.run import CheckJob, CheckOutcome, ChildJob, ChildReport, Limits, run_child
+from grader.diagnose import check_diagnosis, run_info
+from grader.probes.base import JudgeContext, Verdict
+from grader.results import CheckResult, RunInfo, Status, SubmissionResult
+from grader.contract import CheckJob, CheckOutcome, ChildJob, ChildReport, Limits
+from grader.run import run_child
 from grader.score import check_result
 from grader.spec import AssignmentSpec, Check, SpecError, load_spec
 
@@ -175,6 +177,8 @@ def measure(spec: AssignmentSpec, submission: Submission, checks: list[Check], r
     jobs = []
     for c in checks:
         probe = PROBES[c.probe]
+        if probe.measure is None:
+            continue  # judged in the parent from how the file ran
         inputs = prepared.get(c.id)
         jobs.append(CheckJob(id=c.id, probe=c.probe, params=probe.measure_params(c.params),
                              timeout=c.timeout_for(device), needs=c.needs, inputs=inputs))
@@ -182,7 +186,7 @@ def measure(spec: AssignmentSpec, submission: Submission, checks: list[Check], r
                    dataset=spec.dataset, input_channels=info.channels, image_size=info.image_size,
                    num_classes=info.num_classes, checks=tuple(jobs), budget=spec.budget_for(device),
                    device=device, seed=seed, staged_dir=staged.directory if staged else None,
-                   torch_hub=torch_hub())
+                   torch_hub=torch_hub(), salvage=spec.salvage, import_budget=spec.import_budget)
     return run_child(job, sandbox, limits, on_event=progress or (lambda *a: None), server=server)
 
 
@@ -261,19 +265,7 @@ def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = No
                          server=server, prepared=grading.prepared)
     finally:
         shutil.rmtree(submission.directory, ignore_errors=True)
-    results = []
-    for c in grading.checks:
-        if c.id in grading.skipped:
-            verdict = Verdict(0.0, PROBES[c.probe].expects, f"not run on this machine: {grading.skipped[c.id]}",
-                              status=Status.SKIPPED)
-            results.append(check_result(c, verdict, seconds=0.0, timeout=c.timeout_for(device), output=""))
-            continue
-        outcome = report.outcomes.get(c.id, CheckOutcome(kind="not_run", message="not run"))
-        verdict = verdict_for(c, outcome, expected=reference.expected.get(c.id), defined=defined,
-                              entry=spec.entry, labels=staged.test_labels if staged else None,
-                              reference_metrics=reference.metrics)
-        output = outcome.output + (("\n" if outcome.output else "") + outcome.traceback if outcome.traceback else "")
-        results.append(check_result(c, verdict, seconds=outcome.seconds, timeout=c.timeout_for(device), output=output))
+    results, ran = judge(grading, report, defined, notebook=submission.main_file.endswith(".ipynb"))
     notes = [f"'{spec.check(cid).name}' was skipped and is not counted in the score: {reason}"
              for cid, reason in grading.skipped.items()] + list(submission.notes) + list(report.notes)
     if report.load_error:
@@ -283,7 +275,43 @@ def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = No
         isolation=sandbox.description, device=_device_label(device), seconds=round(report.seconds, 2),
         budget=budget, stdout=report.stdout, stderr=report.stderr,
         load_error=(report.load_error + ("\n\n" + report.load_traceback if report.load_traceback else "")).strip(),
-        notes=tuple(notes), seeds={"grading": GRADING_SEED}, graded_at=_now(), grader_version=__version__)
+        notes=tuple(notes), ran=ran, seeds={"grading": GRADING_SEED}, graded_at=_now(), grader_version=__version__)
+
+
+def judge(grading: Grading, report: ChildReport, defined: set[str], *, notebook: bool) -> tuple[list[CheckResult], RunInfo]:
+    """Every check's result, and how the file ran with the root causes of what failed (grader.diagnose):
+    a check that failed for a cause the report explains once gets that cause's fix as its hint."""
+    spec, device, reference, staged = grading.spec, grading.device, grading.reference, grading.staged
+    verdicts, found = {}, []
+    for c in grading.runnable:
+        if PROBES[c.probe].measure is None:
+            continue
+        outcome = report.outcomes.get(c.id, CheckOutcome(kind="not_run", message="not run"))
+        verdict = verdict_for(c, outcome, expected=reference.expected.get(c.id), defined=defined,
+                              entry=spec.entry, labels=staged.test_labels if staged else None,
+                              reference_metrics=reference.metrics, failure=report.failure, salvaged=report.salvaged)
+        cause = check_diagnosis(outcome.message, outcome.traceback, report.failure, notebook=notebook) \
+            if outcome.kind == "error" else None
+        if cause is not None:
+            found.append(cause)
+            verdict = replace(verdict, found=f"{verdict.found}. {cause.summary[:1].upper()}{cause.summary[1:]}",
+                              hint=cause.fix)
+        verdicts[c.id] = (verdict, outcome)
+    ran = run_info(report, import_budget=spec.import_budget, notebook=notebook, check_diagnoses=found)
+    results = []
+    for c in grading.checks:
+        if c.id in grading.skipped:
+            verdict = Verdict(0.0, PROBES[c.probe].expects, f"not run on this machine: {grading.skipped[c.id]}",
+                              status=Status.SKIPPED)
+            results.append(check_result(c, verdict, seconds=0.0, timeout=c.timeout_for(device), output=""))
+        elif c.id not in verdicts:  # judged from how the file ran alone
+            verdict = PROBES[c.probe].judge(JudgeContext(measured={}, expected=None, params=c.params, ran=ran))
+            results.append(check_result(c, verdict, seconds=0.0, timeout=c.timeout_for(device), output=""))
+        else:
+            verdict, outcome = verdicts[c.id]
+            output = outcome.output + (("\n" if outcome.output else "") + outcome.traceback if outcome.traceback else "")
+            results.append(check_result(c, verdict, seconds=outcome.seconds, timeout=c.timeout_for(device), output=output))
+    return results, ran
 
 
 # ------------------------------------------------------------------------------------ references

@@ -39,7 +39,7 @@ from grader.report import (
     write_junit,
 )
 from grader.results import SubmissionResult
-from grader.run import Limits
+from grader.contract import Limits
 from grader.spec import SpecError
 
 console = Console(stderr=False)

@@ -6,14 +6,16 @@ from typing import Any
 from grader.probes import PROBES
 from grader.probes.base import JudgeContext, Verdict
 from grader.results import Status
-from grader.run import CheckOutcome
+from grader.contract import CheckOutcome, TopLevelFailure
 from grader.spec import Check
 
 
 def verdict_for(check: Check, outcome: CheckOutcome, *, expected: dict[str, Any] | None,
                 defined: set[str], entry: tuple[str, ...], labels: Any = None,
-                reference_metrics: dict[str, Any] | None = None) -> Verdict:
-    """Judge one check. Anything but a clean measurement earns nothing."""
+                reference_metrics: dict[str, Any] | None = None, failure: TopLevelFailure | None = None,
+                salvaged: bool = False) -> Verdict:
+    """Judge one check. Anything but a clean measurement earns nothing. `failure`: how the top-level
+    code failed, if it did (a name it left undefined is an error caused by that, not a missing name)."""
     probe = PROBES[check.probe]
     expects = probe.expects
     if outcome.kind == "measured":
@@ -29,6 +31,12 @@ def verdict_for(check: Check, outcome: CheckOutcome, *, expected: dict[str, Any]
     if outcome.kind == "measure_failed":
         return Verdict(0.0, expects, outcome.message, outcome.hint, status=Status.FAILED)
     if outcome.kind == "missing":
+        names = [str(n) for n in outcome.data.get("missing", ())] or list(check.needs)
+        if failure is not None:
+            caused = _caused_by_failure(names, failure, salvaged)
+            if caused:
+                return Verdict(0.0, f"{', '.join(check.needs)} defined at the top level of your file", caused,
+                               "see 'How your file ran' at the top of the report", status=Status.ERROR)
         absent = [n for n in check.needs if n not in defined] or list(check.needs)
         others = sorted(n for n in defined if n not in entry and not n.startswith("_"))
         found = f"{', '.join(absent)} {'is' if len(absent) == 1 else 'are'} not defined in your file" + (
@@ -45,3 +53,14 @@ def verdict_for(check: Check, outcome: CheckOutcome, *, expected: dict[str, Any]
                        "look for an endless loop, a sleep, or training that is much slower than needed",
                        status=Status.TIMEOUT)
     return Verdict(0.0, expects, outcome.message, status=Status.ERROR)
+
+
+def _caused_by_failure(names: list[str], failure: TopLevelFailure, salvaged: bool) -> str:
+    """Why failed top-level code left these names undefined ('' when it did not cause it)."""
+    stale = [n for n in names if n in failure.not_run]
+    if stale:
+        return "; ".join(f"{n} was set by {failure.not_run[n]}, which did not run" for n in stale)
+    if salvaged:
+        return ""
+    said = f"{failure.exception}: {failure.message}" if failure.message else failure.exception
+    return f"{', '.join(names)} never got defined because {failure.where} (`{failure.source}`) raised {said}"

@@ -19,11 +19,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from grader.contract import ChildJob, Limits
 from grader.isolation import CHILD_ROOT, Mount, Sandbox
 from grader.run import (
-    ChildJob,
     apply_rlimits,
-    Limits,
     child_env,
     kill_registered,
     rlimits_for,
@@ -169,6 +168,8 @@ class ForkedChild:
 
     def __init__(self, server: ForkServer, stdout: Any, stderr: Any) -> None:
         self.server, self.stdout, self.stderr = server, stdout, stderr
+        self.clock_root = server.proc.pid
+        """The server's whole sandbox: it idles while its child runs, so the child is what is charged."""
         self.returncode: int | None = None
         self.finished = False
 

@@ -16,14 +16,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from grader.salvage import is_definition
+
 _DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _COLOURS = {"passed": "#1a7f37", "partial": "#9a6700", "failed": "#cf222e", "error": "#cf222e",
             "timeout": "#8250df", "missing": "#6e7781", "skipped": "#4f6a85"}
 
 
 def definitions(cells: list[str]) -> str:
-    """The definitions made by `cells` (Python source, in order) as one Python file. Statements
-    that call something at the top level (data loading, training, prints) are left out."""
+    """The definitions made by `cells` (Python source, in order) as one Python file: what salvaging
+    would run (grader.salvage.is_definition), less assignments that call anything, so that data
+    loading, training and prints are left out."""
     kept = []
     for source in cells:
         try:
@@ -31,9 +34,9 @@ def definitions(cells: list[str]) -> str:
         except SyntaxError:
             continue
         for node in tree.body:
-            plain_assignment = isinstance(node, (ast.Assign, ast.AnnAssign)) and not any(
+            calls = not isinstance(node, _DEFINITIONS) and any(
                 isinstance(n, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom)) for n in ast.walk(node))
-            if isinstance(node, _DEFINITIONS) or plain_assignment:
+            if is_definition(node) and not calls:
                 kept.append(ast.unparse(node))
     return "\n\n".join(kept) + "\n"
 

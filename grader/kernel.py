@@ -43,9 +43,8 @@ def _client_class() -> type:
     return RelayingClient
 
 
-def _relay_events(fifo: Path, channel: Any, failure: dict[str, Any]) -> None:
-    """Forward the kernel's events to the parent; a check whose names were never defined because
-    a cell failed becomes an error that names that cell."""
+def _relay_events(fifo: Path, channel: Any) -> None:
+    """Forward the kernel's events to the parent (which judges them as it judges a .py child's)."""
     with open(fifo, encoding="utf-8") as events:
         for line in events:
             try:
@@ -53,22 +52,21 @@ def _relay_events(fifo: Path, channel: Any, failure: dict[str, Any]) -> None:
                 name = event.pop("event")
             except (ValueError, TypeError, KeyError, AttributeError):
                 continue  # not ours; the parent notices missing results
-            if name == "missing" and failure:
-                name, event = "error", {
-                    "check": event.get("check"),
-                    "message": f"{', '.join(map(str, event.get('names', [])))} never got defined because "
-                               f"{failure['summary']}",
-                    "traceback": failure["traceback"]}
             channel.send(name, **event)
 
 
-def _failure(number: int, source: str, ename: str, evalue: str, traceback: str) -> dict[str, Any]:
+def _failure(number: int, source: str, ename: str, evalue: str, traceback: str, budget: bool = False) -> dict[str, Any]:
+    """A failed cell, in the fields of the parent's TopLevelFailure."""
     from grader.notebook import first_line
 
-    where = f"cell {number} (`{first_line(source)}`)"
-    return {"cell": number, "first_line": first_line(source), "error": f"{ename}: {evalue}".strip(": "),
-            "summary": f"{where} raised {ename}: {evalue}" if evalue else f"{where} raised {ename}",
-            "traceback": traceback}
+    return {"cell": number, "where": f"cell {number}", "source": first_line(source), "exception": ename,
+            "message": evalue, "traceback": traceback, "budget": budget}
+
+
+def _summary(failure: dict[str, Any]) -> str:
+    """'cell 4 (`class SimpleCNN(nn.Module):`) raised NameError: ...'."""
+    said = f"{failure['exception']}: {failure['message']}" if failure["message"] else failure["exception"]
+    return f"{failure['where']} (`{failure['source']}`) raised {said}"
 
 
 def _interrupt(client: Any, attempts: int = 50) -> None:
@@ -113,7 +111,7 @@ def _run_cells(client: Any, notebook: Any, cell_timeout: float) -> dict[str, Any
             _interrupt(client)
             return _failure(number, cell.source, "TimeoutError",
                             f"the cell ran longer than the {cell_timeout:.0f} s per-cell limit and was interrupted "
-                            f"(tag long training cells `skip-grading`)", "")
+                            f"(tag long training cells `skip-grading`)", "", budget=True)
         except DeadKernelError:
             failure = _failure(number, cell.source, "DeadKernelError",
                                "the kernel died (out of memory, or the cell called exit?)", "")
@@ -129,7 +127,6 @@ def _kernel_env(job: dict[str, Any], runtime: Path) -> dict[str, str]:
 
 def grade_notebook(job: dict[str, Any], job_path: str, channel: Any) -> None:
     """Execute the notebook, report how far it got, then run the checks in its kernel."""
-    import tempfile
     import threading
 
     import nbformat
@@ -144,26 +141,68 @@ def grade_notebook(job: dict[str, Any], job_path: str, channel: Any) -> None:
     with client.setup_kernel(env=_kernel_env(job, runtime), cwd=os.getcwd()):
         failure = _run_cells(client, notebook, job["cell_timeout"])
         if failure:
-            channel.send("cell_error", **{k: v for k, v in failure.items() if k != "dead"})
-            print(f"\n[grader] {failure['summary']}\n{failure['traceback']}", file=sys.stderr, flush=True)
+            print(f"\n[grader] {_summary(failure)}\n{failure['traceback']}", file=sys.stderr, flush=True)
         if failure.get("dead"):
-            channel.send("load_error", message=f"the notebook's kernel died: {failure['summary']}", traceback="")
+            channel.send("load_error", message=f"the notebook's kernel died: {_summary(failure)}", traceback="")
             return
+        if failure and job["salvage"]:
+            channel.send("salvaged", **{**failure, **_salvage(client, notebook, failure, job)})
+        elif failure:
+            channel.send("cell_error", **failure)
         channel.send("loaded", defined=[])
-        fifo = Path(tempfile.mkdtemp(prefix="cnn-grader-events-")) / "events"
-        os.mkfifo(fifo, 0o600)
-        relay = threading.Thread(target=_relay_events, args=(fifo, channel, failure), daemon=True)
-        relay.start()
         client.timeout = None  # each check has its own deadline, enforced by the parent
-        grading = nbformat.v4.new_code_cell(
-            f"import grader.kernel as _cnn_grader_kernel\n_cnn_grader_kernel.run_checks({job_path!r}, {str(fifo)!r})")
-        notebook.cells.append(grading)
-        try:
-            client.execute_cell(grading, len(notebook.cells) - 1)
-        except Exception as exc:  # noqa: BLE001 - the checks already reported what they could
-            print(f"[grader] the grading cell stopped: {type(exc).__name__}: {_plain(str(exc))[:500]}",
-                  file=sys.stderr, flush=True)
+        fifo = _fifo()
+        relay = threading.Thread(target=_relay_events, args=(fifo, channel), daemon=True)
+        relay.start()
+        _execute(client, notebook, f"import grader.kernel as _cnn_grader_kernel\n"
+                                   f"_cnn_grader_kernel.run_checks({job_path!r}, {str(fifo)!r})")
         relay.join(timeout=5)
+
+
+SALVAGE_SECONDS = 60.0
+"""Seconds the salvage cell may run in the kernel (each definition has its own, shorter limit)."""
+
+
+def _fifo() -> Path:
+    import tempfile
+
+    fifo = Path(tempfile.mkdtemp(prefix="cnn-grader-events-")) / "events"
+    os.mkfifo(fifo, 0o600)
+    return fifo
+
+
+def _execute(client: Any, notebook: Any, source: str) -> None:
+    """Run one grader cell in the student's kernel; its failure is printed, never raised."""
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell(source)
+    notebook.cells.append(cell)
+    try:
+        client.execute_cell(cell, len(notebook.cells) - 1)
+    except Exception as exc:  # noqa: BLE001 - what the grader cell reported stands
+        print(f"[grader] a grading cell stopped: {type(exc).__name__}: {_plain(str(exc))[:500]}",
+              file=sys.stderr, flush=True)
+
+
+def _salvage(client: Any, notebook: Any, failure: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+    """Run the definitions of the cells from the failed one on, in the kernel (grader.salvage);
+    the salvaged event's report fields."""
+    from grader.notebook import graded_cells
+
+    plan = Path(os.environ.get("HOME", "/tmp")) / "salvage-plan.json"
+    result = plan.with_name("salvage-result.json")
+    plan.write_text(json.dumps({
+        "failed_cell": failure["cell"], "entry": job["entry"], "result": str(result),
+        "cells": [[number, cell.source] for number, cell in graded_cells(notebook) if number >= failure["cell"]]}))
+    client.timeout = SALVAGE_SECONDS
+    _execute(client, notebook, f"import grader.kernel as _cnn_grader_kernel\n"
+                               f"_cnn_grader_kernel.salvage_cells({str(plan)!r})")
+    try:
+        report = json.loads(result.read_text())
+    except (OSError, ValueError):
+        report = {"skipped": [{"where": failure["where"], "source": failure["source"],
+                               "reason": "salvaging the cells after it did not finish"}]}
+    return report if isinstance(report, dict) else {}
 
 
 class _FifoChannel:
@@ -195,3 +234,44 @@ def run_checks(job_path: str, fifo: str) -> None:
             run_check(channel, check, job, namespace, torch.save, torch.load)
     finally:
         channel.close()
+
+
+def salvage_cells(plan_path: str) -> None:
+    """Inside the student's kernel, after a cell failed: run the definitions of that cell (after the
+    failing line, when the traceback tells it) and of the graded cells after it; write the report
+    where the plan says. The plan: {"failed_cell", "cells": [[number, source], ...], "entry", "result"}."""
+    import linecache
+
+    from IPython import get_ipython
+
+    from grader.salvage import (SalvageReport, ends_program, failing_line, first_line, parse_leniently,
+                                run_definitions, skip_unparsed, statement_at, statements)
+
+    shell = get_ipython()
+    plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
+    line = failing_line(getattr(sys, "last_traceback", None))
+    todo, failed, report = [], None, SalvageReport()
+    for number, source in plan["cells"]:
+        python, filename = shell.transform_cell(source), f"<cell {number}>"
+        linecache.cache[filename] = (len(python), None, python.splitlines(keepends=True), filename)
+        where = f"cell {number}, line {{line}}"
+        try:
+            tree, removed = parse_leniently(python, filename)
+        except SyntaxError as exc:
+            report.skip(where.format(line=exc.lineno or 1), first_line(source), f"does not parse: SyntaxError: {exc.msg}")
+            continue
+        found = statements(tree, python, filename, where)
+        skip_unparsed(removed, python, where, report)
+        index = statement_at([s.node for s in found], line) if number == plan["failed_cell"] and line else None
+        if index is not None:
+            failed = found[index]
+            if ends_program(failed.node):
+                break
+            found = found[index + 1:]
+        todo += found
+    ran = run_definitions(todo, shell.user_ns, module_name="__main__", failed=failed, protected=set(plan["entry"]))
+    ran.skipped[:0] = report.skipped
+    ran.not_run.update({name: where for name, where in report.not_run.items() if name not in shell.user_ns})
+    where = {"where": failed.where, "source": failed.source} if failed is not None else {}
+    with open(plan["result"], "w", encoding="utf-8") as out:
+        json.dump({**ran.to_json(), **where, "ends_program": failed is not None and ends_program(failed.node)}, out)

@@ -20,6 +20,38 @@ class Status(str, Enum):
     SKIPPED = "skipped"    # not run by choice or for lack of a resource (e.g. pretrained weights)
 
 
+class RunStatus(str, Enum):
+    """How the submission's own top-level code ran."""
+
+    AS_HANDED_IN = "ran as handed in"
+    SALVAGED = "salvaged"          # its top-level code failed; its definitions were graded without it
+    STOPPED = "stopped at an error"  # a notebook cell failed; what ran before it was graded (salvage off)
+    NOT_LOADED = "could not be loaded"
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One root cause of a failure, with a one-line fix (grader.diagnose)."""
+
+    cause: str
+    """A `grader.diagnose.Cause` value, e.g. 'no network'."""
+    summary: str
+    """What happened and where, e.g. "line 36 (`trainset = ...`) raised URLError: the grader has no network"."""
+    fix: str
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """How the file ran, shown before any check."""
+
+    status: RunStatus = RunStatus.AS_HANDED_IN
+    summary: str = ""
+    """What happened, in a sentence or two ('' when the file ran as handed in)."""
+    not_run: tuple[str, ...] = ()
+    """The top-level statements that did not run, each 'line 40 (`for ...`): why'."""
+    diagnoses: tuple[Diagnosis, ...] = ()
+
+
 @dataclass(frozen=True)
 class Figure:
     """An image shown in the report next to a check."""
@@ -85,6 +117,8 @@ class SubmissionResult:
     """Why the submission could not be loaded, if it could not (syntax error, crash at import)."""
     notes: tuple[str, ...] = ()
     """Grader notices for the reader (e.g. output truncated, pretrained weights missing)."""
+    ran: RunInfo = RunInfo()
+    """How the submission's top-level code ran, and the root causes of what failed."""
     seeds: dict[str, int] = field(default_factory=dict)
     """Seeds used, by purpose, so that a run can be repeated."""
     graded_at: str = ""
@@ -119,6 +153,7 @@ def result_to_dict(result: SubmissionResult) -> dict:
     from dataclasses import asdict
 
     data = asdict(result)
+    data["ran"]["status"] = result.ran.status.value
     for check, original in zip(data["checks"], result.checks):
         check["status"] = original.status.value
         check["figures"] = [{"title": f.title, "png": base64.b64encode(f.png).decode("ascii")}
@@ -134,7 +169,11 @@ def result_from_dict(data: dict) -> SubmissionResult:
         CheckResult(**{**c, "status": Status(c["status"]),
                        "figures": tuple(Figure(f["title"], base64.b64decode(f["png"])) for f in c["figures"])})
         for c in data["checks"])
-    return SubmissionResult(**{**data, "checks": checks, "notes": tuple(data["notes"])})
+    ran = data.get("ran") or {}
+    run_info = RunInfo(status=RunStatus(ran.get("status", RunStatus.AS_HANDED_IN.value)), summary=ran.get("summary", ""),
+                       not_run=tuple(ran.get("not_run", ())),
+                       diagnoses=tuple(Diagnosis(**d) for d in ran.get("diagnoses", ())))
+    return SubmissionResult(**{**data, "checks": checks, "notes": tuple(data["notes"]), "ran": run_info})
 
 
 # ------------------------------------------------------------------------------------ a class

@@ -18,11 +18,13 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Protocol
 
+from grader.budget import ChargedClock, Mark
+from grader.contract import CheckOutcome, ChildJob, ChildReport, Limits, TopLevelFailure
 from grader.isolation import CHILD_ROOT, PACKAGE_PARENT, Mount, Sandbox
+from grader.proctree import child_pids, process_tree
 
 if TYPE_CHECKING:
     from grader.forkserver import ForkServer
@@ -33,90 +35,10 @@ CHANNEL_FD = 3
 MAX_LINE = 64 << 20
 """Largest channel message accepted (bytes)."""
 
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of one grading child."""
-
-    memory_bytes: int = 8 << 30
-    """Address-space limit (RLIMIT_AS; importing the CUDA build of torch alone maps ~3.2 GB);
-    not applied when the child uses CUDA."""
-    max_processes: int = 256
-    """Processes and threads of the child's user (RLIMIT_NPROC)."""
-    file_size_bytes: int = 256 << 20
-    output_bytes: int = 1 << 20
-    """stdout and stderr are each kept up to this size; the rest is counted and dropped."""
-    load_timeout: float = 60.0
-    """Seconds allowed for importing a .py submission."""
-    notebook_timeout: float = 180.0
-    """Seconds allowed for executing a notebook's cells (kernel start included)."""
-    cell_timeout: float = 60.0
-    """Seconds allowed for one notebook cell."""
-    threads: int = 2
-
-
-@dataclass(frozen=True)
-class CheckJob:
-    """One check as the child gets it: measure parameters only, never expected values."""
-
-    id: str
-    probe: str
-    params: dict[str, Any]
-    timeout: float
-    needs: tuple[str, ...] = ()
-    """Names the submission must define for the check to run."""
-    inputs: dict[str, Any] | None = None
-    """Tensors the parent prepared (saved to a file the child loads with weights_only=True)."""
-
-
-@dataclass(frozen=True)
-class ChildJob:
-    """Everything needed to grade one submission in a child."""
-
-    submission_dir: Path
-    """Folder with the submission's files (copied into the child's sandbox)."""
-    main_file: str
-    """Path of the file to import, relative to `submission_dir`."""
-    entry: tuple[str, ...]
-    dataset: str
-    input_channels: int
-    image_size: int
-    num_classes: int
-    checks: tuple[CheckJob, ...]
-    budget: float
-    """Seconds for the whole submission."""
-    device: str = "cpu"
-    seed: int = 0
-    staged_dir: Path | None = None
-    torch_hub: Path | None = None
-    """The host's torch hub folder (pretrained weights), shown read-only to the child."""
-
-
-@dataclass
-class CheckOutcome:
-    """What happened to one check in the child (not yet judged)."""
-
-    kind: str
-    """measured | measure_failed | error | missing | timeout | crashed | not_run"""
-    data: dict[str, Any] = field(default_factory=dict)
-    message: str = ""
-    hint: str = ""
-    traceback: str = ""
-    seconds: float = 0.0
-    output: str = ""
-
-
-@dataclass
-class ChildReport:
-    """Everything the parent learned from one child."""
-
-    outcomes: dict[str, CheckOutcome]
-    load_error: str = ""
-    load_traceback: str = ""
-    stdout: str = ""
-    stderr: str = ""
-    notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
+READ_BYTES = 1 << 20
+"""Bytes read from a child's pipe at a time."""
+SALVAGE_SECONDS = 30.0
+"""Charged seconds a .py child gets, beyond its import budget, to salvage its definitions."""
 
 
 class _Capture:
@@ -126,9 +48,10 @@ class _Capture:
         self.limit, self.kept, self.dropped = limit, bytearray(), 0
 
     def add(self, chunk: bytes) -> None:
-        room = self.limit - len(self.kept)
-        self.kept += chunk[:max(room, 0)]
-        self.dropped += max(len(chunk) - max(room, 0), 0)
+        room = max(self.limit - len(self.kept), 0)
+        if room:
+            self.kept += chunk[:room]
+        self.dropped += max(len(chunk) - room, 0)
 
     def text(self, start: int = 0) -> str:
         return bytes(self.kept[start:]).decode("utf-8", "replace")
@@ -145,18 +68,6 @@ def _become_subreaper() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     except (OSError, AttributeError):
         pass
-
-
-def child_pids(parent: int) -> list[int]:
-    """Pids of the processes whose parent is `parent`, read from /proc."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
-                found.append(int(stat.parent.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    return found
 
 
 def _kill_orphans() -> None:
@@ -212,34 +123,41 @@ class _Session:
         self.report = ChildReport(outcomes={})
         self.pending = [c.id for c in job.checks]
         self.current: str | None = None
-        self.current_started = 0.0
+        self.clock = ChargedClock(lambda: [])
+        """Replaced by the child's own clock once it runs (grader.budget: load does not count)."""
+        self.started = self.current_started = self.clock.mark()
         self.current_stdout_at = 0
         self.loaded = False
         self.done = False
         self.notebook = job.main_file.endswith(".ipynb")
-        self.load_timeout = limits.notebook_timeout if self.notebook else limits.load_timeout
+        self.load_timeout = limits.notebook_timeout if self.notebook else \
+            max(limits.load_timeout, job.import_budget + SALVAGE_SECONDS)
+
+    def watch(self, clock: ChargedClock) -> None:
+        """Charge the budgets with `clock` from now on."""
+        self.clock, self.started = clock, clock.mark()
+
+    def _elapsed(self) -> float:
+        return round(self.clock.since(self.current_started).charged, 3)
 
     def handle(self, message: dict[str, Any], tensors: Callable[[str], dict[str, Any]]) -> None:
         event, check_id = message.get("event"), message.get("check")
-        now = time.monotonic()
         if event == "load_error":
             self.report.load_error = str(message.get("message", ""))
             self.report.load_traceback = str(message.get("traceback", ""))
         elif event == "loaded":
             self.loaded = True
-        elif event == "cell_error" and not self.loaded:
-            self.report.notes.append(f"In your notebook, {message.get('summary', 'a cell raised an error')}. "
-                                     "Execution stopped there, so the cells after it were not run (as with "
-                                     "Jupyter's Run All); the traceback is under 'Standard error'.")
+        elif event in ("salvaged", "cell_error") and not self.loaded and self.report.failure is None:
+            self.report.failure = TopLevelFailure.from_event(message)
+            self.report.salvaged = event == "salvaged"
         elif event == "start" and check_id in self.pending:
-            self.current, self.current_started = check_id, now
+            self.current, self.current_started = check_id, self.clock.mark()
             self.current_stdout_at = len(self.stdout.kept)
             self.on_event("start", check_id, "")
         elif event == "progress" and check_id == self.current:
             self.on_event("progress", check_id, str(message.get("message", ""))[:300])
         elif event in ("measured", "measure_failed", "error", "missing") and check_id == self.current:
-            outcome = CheckOutcome(kind=event, seconds=now - self.current_started,
-                                   output=self.stdout.text(self.current_stdout_at))
+            outcome = CheckOutcome(kind=event, seconds=self._elapsed(), output=self.stdout.text(self.current_stdout_at))
             if event == "measured":
                 outcome.data = _restore_tensors(message.get("data"), tensors(str(message.get("tensors") or "")))
             elif event == "measure_failed":
@@ -247,7 +165,8 @@ class _Session:
             elif event == "error":
                 outcome.message, outcome.traceback = str(message.get("message", "")), str(message.get("traceback", ""))
             else:
-                outcome.message = f"not defined: {', '.join(map(str, message.get('names', [])))}"
+                names = [str(n)[:100] for n in message.get("names", [])][:20]
+                outcome.message, outcome.data = f"not defined: {', '.join(names)}", {"missing": names}
             self._finish(check_id, outcome)
         elif event == "done":
             self.done = True
@@ -260,21 +179,21 @@ class _Session:
         self.current = None
         self.on_event("end", check_id, outcome.kind)
 
-    def deadline(self, started: float) -> tuple[float, str]:
-        """(monotonic deadline, what it is for) for the current phase."""
-        whole = started + self.job.budget
+    def budgets(self) -> list[tuple[Mark, float, str]]:
+        """(mark it counts from, charged seconds allowed, what it is for) of every running budget."""
+        running = [(self.started, self.job.budget, "the submission's total time budget")]
         if not self.loaded:
-            return min(whole, started + self.load_timeout), "loading"
-        if self.current is not None:
+            what = "running the notebook's cells" if self.notebook else "importing the submission"
+            running.append((self.started, self.load_timeout, f"the time limit for {what}"))
+        elif self.current is not None:
             timeout = next(c.timeout for c in self.job.checks if c.id == self.current)
-            return min(whole, self.current_started + timeout), "check"
-        return whole, "between checks"
+            running.append((self.current_started, timeout, "the time limit for this check"))
+        return running
 
     def stop(self, kind: str, message: str) -> None:
         """The child is gone: the running check gets `kind`, the rest are not run."""
-        now = time.monotonic()
         if self.current is not None:
-            self._finish(self.current, CheckOutcome(kind=kind, message=message, seconds=now - self.current_started,
+            self._finish(self.current, CheckOutcome(kind=kind, message=message, seconds=self._elapsed(),
                                                     output=self.stdout.text(self.current_stdout_at)))
         for check_id in list(self.pending):
             reason = f"not run: {message}" if self.loaded or self.report.load_error else message
@@ -314,6 +233,10 @@ class ChildProcess(Protocol):
     @property
     def returncode(self) -> int | None: ...
 
+    @property
+    def clock_root(self) -> int:
+        """Pid whose process tree is charged for the child's time (grader.budget)."""
+
     def wait(self, timeout: float) -> None:
         """Wait up to `timeout` seconds for it to exit."""
 
@@ -326,6 +249,7 @@ class FreshChild:
 
     def __init__(self, proc: subprocess.Popen) -> None:
         self.proc, self.stdout, self.stderr = proc, proc.stdout, proc.stderr
+        self.clock_root = proc.pid
 
     @property
     def returncode(self) -> int | None:
@@ -448,6 +372,7 @@ def _drive(job: ChildJob, sandbox: Sandbox, limits: Limits, on_event: Callable[[
         "input_channels": job.input_channels, "image_size": job.image_size, "num_classes": job.num_classes,
         "staged_dir": str(child(job.staged_dir)) if job.staged_dir else None, "out_dir": str(child(dirs["out"])),
         "lib": str(child_lib(sandbox)), "cell_timeout": limits.cell_timeout,
+        "salvage": job.salvage, "import_budget": job.import_budget,
         "checks": [{"id": c.id, "probe": c.probe, "params": c.params, "needs": list(c.needs or job.entry[:1]),
                     "inputs": str(child(dirs["in"] / f"{c.id}.pt")) if c.inputs is not None else None}
                    for c in job.checks]}))
@@ -462,7 +387,8 @@ def _drive(job: ChildJob, sandbox: Sandbox, limits: Limits, on_event: Callable[[
     finally:
         os.close(write_fd)
     try:
-        _pump(proc, read_fd, session, started, dirs["out"])
+        session.watch(ChargedClock(lambda: process_tree(proc.clock_root)))
+        _pump(proc, read_fd, session, dirs["out"])
     finally:
         proc.kill()
         os.close(read_fd)
@@ -493,7 +419,18 @@ def _start_fresh(sandbox: Sandbox, mounts: list[Mount], job_file: Path, cwd: Pat
     return FreshChild(proc)
 
 
-def _pump(proc: ChildProcess, read_fd: int, session: _Session, started: float, out_dir: Path) -> None:
+def _time_out(session: _Session, what: str, how: str) -> None:
+    """The child was killed at a deadline: say which budget ran out and by how much."""
+    session.stop("timeout", f"{what} ran out: {how}")
+    if not session.loaded:
+        session.report.load_error = (
+            f"running the notebook's cells took too long ({how}); tag training cells `skip-grading` so that "
+            "grading does not run them" if session.notebook else
+            f"importing the submission took too long ({how}); top-level training code must be under "
+            "`if __name__ == \"__main__\":`")
+
+
+def _pump(proc: ChildProcess, read_fd: int, session: _Session, out_dir: Path) -> None:
     """Read the child's streams until it is done, dies, or misses a deadline."""
     selector = selectors.DefaultSelector()
     selector.register(proc.stdout, selectors.EVENT_READ, session.stdout)
@@ -510,23 +447,17 @@ def _pump(proc: ChildProcess, read_fd: int, session: _Session, started: float, o
         return _load_tensors(candidate)
 
     while channel_open and not session.done:
-        deadline, phase = session.deadline(started)
-        timeout = deadline - time.monotonic()
-        if timeout <= 0:
-            proc.kill()
-            limit = "loading the submission" if phase == "loading" else "this check"
-            session.stop("timeout", f"the time limit for {limit} ran out" if phase != "between checks"
-                         else "the submission's total time budget ran out")
-            if phase == "loading":
-                limit = min(session.load_timeout, session.job.budget)
-                session.report.load_error = (
-                    f"running the notebook's cells took longer than {limit:.0f} s; tag training cells "
-                    f"`skip-grading` so that grading does not run them" if session.notebook else
-                    f"importing the submission took longer than {limit:.0f} s; top-level "
-                    "training code must be under `if __name__ == \"__main__\":`")
-            return
-        for key, _ in selector.select(timeout=min(timeout, 1.0)):
-            chunk = os.read(key.fd if key.data == "channel" else key.fileobj.fileno(), 1 << 16)
+        session.clock.sample()
+        wait = 1.0
+        for mark, budget, what in session.budgets():
+            charge = session.clock.since(mark)
+            if charge.over(budget):
+                proc.kill()
+                _time_out(session, what, charge.describe(budget))
+                return
+            wait = min(wait, charge.remaining(budget))
+        for key, _ in selector.select(timeout=max(wait, 0.01)):
+            chunk = os.read(key.fd if key.data == "channel" else key.fileobj.fileno(), READ_BYTES)
             if key.data != "channel":
                 if chunk:
                     key.data.add(chunk)
@@ -572,7 +503,7 @@ def _drain(proc: ChildProcess, selector: selectors.BaseSelector, seconds: float)
             if key.data == "channel":
                 selector.unregister(key.fileobj)
                 continue
-            chunk = os.read(key.fileobj.fileno(), 1 << 16)
+            chunk = os.read(key.fileobj.fileno(), READ_BYTES)
             if chunk:
                 key.data.add(chunk)
             else:

@@ -16,7 +16,9 @@ DEVICE_CLASSES = ("cpu", "cuda")
 DATASETS = ("mnist", "cifar10")
 DEFAULT_CHECK_TIMEOUT = 60.0
 
-_TOP_KEYS = {"schema_version", "name", "title", "dataset", "entry", "budgets", "check", "description"}
+_TOP_KEYS = {"schema_version", "name", "title", "dataset", "entry", "budgets", "check", "description", "salvage",
+             "import_budget"}
+DEFAULT_IMPORT_BUDGET = 30.0
 _CHECK_KEYS = {"id", "name", "probe", "points", "hidden", "timeout", "needs"}
 
 
@@ -60,6 +62,10 @@ class AssignmentSpec:
     digest: str
     """SHA-256 of the spec file's bytes (batch grading keys results by it)."""
     description: str = ""
+    salvage: bool = True
+    """When the top-level code fails, grade the definitions without it (grader.salvage)."""
+    import_budget: float = DEFAULT_IMPORT_BUDGET
+    """Seconds a .py file's top-level code may run before it is interrupted (then salvaged)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def budget_for(self, device_class: str) -> float:
@@ -119,11 +125,12 @@ def _check(path: Path, index: int, raw: Any, seen_ids: set[str], entry: tuple[st
         raise _fail(path, where, f"unknown probe '{probe_name}'; known probes: {sorted(PROBES)}")
     probe = PROBES[probe_name]
     where = f"check #{index + 1} ({raw.get('id', probe_name)})"
-    if "points" not in raw:
+    if "points" not in raw and probe.default_points is None:
         raise _fail(path, where, "missing key 'points'")
-    _expect_type(path, where, "points", raw["points"], (int, float))
-    if raw["points"] < 0:
-        raise _fail(path, where, f"key 'points' must be >= 0, found {raw['points']!r}")
+    points = raw.get("points", probe.default_points)
+    _expect_type(path, where, "points", points, (int, float))
+    if points < 0:
+        raise _fail(path, where, f"key 'points' must be >= 0, found {points!r}")
     known = _CHECK_KEYS | set(probe.params)
     for key in raw:
         if key not in known:
@@ -151,7 +158,7 @@ def _check(path: Path, index: int, raw: Any, seen_ids: set[str], entry: tuple[st
     if not isinstance(needs, list) or not needs or any(n not in entry for n in needs):
         raise _fail(path, where, f"key 'needs' must be a non-empty list of names from 'entry' {list(entry)}, "
                                  f"found {needs!r}")
-    return Check(id=check_id, name=name, probe=probe_name, points=float(raw["points"]),
+    return Check(id=check_id, name=name, probe=probe_name, points=float(points),
                  hidden=hidden, timeout=timeout, params=params, needs=tuple(needs))
 
 
@@ -196,9 +203,16 @@ def parse_spec(data: bytes, path: Path) -> AssignmentSpec:
     checks = tuple(_check(path, i, c, seen, tuple(entries)) for i, c in enumerate(checks_raw))
     description = raw.get("description", "")
     _expect_type(path, "top level", "description", description, str)
+    salvage = raw.get("salvage", True)
+    _expect_type(path, "top level", "salvage", salvage, bool)
+    import_budget = raw.get("import_budget", DEFAULT_IMPORT_BUDGET)
+    _expect_type(path, "top level", "import_budget", import_budget, (int, float))
+    if import_budget <= 0:
+        raise _fail(path, "top level", f"key 'import_budget' must be a positive number of seconds, found {import_budget!r}")
     return AssignmentSpec(name=raw["name"], title=raw["title"], dataset=raw["dataset"],
                           entry=tuple(entries), budgets=budgets, checks=checks, path=path,
-                          digest=hashlib.sha256(data).hexdigest(), description=description)
+                          digest=hashlib.sha256(data).hexdigest(), description=description, salvage=salvage,
+                          import_budget=float(import_budget))
 
 
 def load_spec(path: Path) -> AssignmentSpec:

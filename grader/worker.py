@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import traceback
 import types
@@ -65,16 +66,47 @@ def _split_tensors(value: Any, tensors: dict[str, Any]) -> Any:
     return value
 
 
-def load_submission(path: Path) -> dict[str, Any]:
+class ImportBudgetExceeded(BaseException):
+    """Raised in the importing thread when top-level code runs past the import budget."""
+
+
+BUDGET_TICK = 0.5
+"""Seconds between two looks at the charged time while importing (SIGALRM; no thread is started,
+so the submission's process count is what it would be without the budget)."""
+
+
+def load_submission(path: Path, import_budget: float) -> tuple[dict[str, Any], BaseException | None]:
     """Execute the submission as module `submission` (not `__main__`, so guarded training code
-    does not run) and return its globals."""
+    does not run); its globals, and what its top-level code raised (None if nothing). Top-level code
+    charged more than `import_budget` seconds (grader.budget) is interrupted with ImportBudgetExceeded.
+    A file that does not compile raises SyntaxError here."""
+    from grader.budget import ChargedClock
+
     sys.path.insert(0, str(path.parent))
+    sys.argv = [str(path)]  # as if run with `python file.py` and no arguments (argparse defaults apply)
     module = types.ModuleType("submission")
     module.__file__ = str(path)
     sys.modules["submission"] = module
     code = compile(path.read_bytes(), str(path), "exec")
-    exec(code, module.__dict__)  # noqa: S102 - this is the point of the isolated child
-    return module.__dict__
+    clock = ChargedClock(lambda: ["self"])
+    start, importing = clock.mark(), [True]
+
+    def look(signum: int, frame: Any) -> None:
+        clock.sample()
+        if importing[0] and clock.since(start).over(import_budget):
+            raise ImportBudgetExceeded
+
+    signal.signal(signal.SIGALRM, look)
+    signal.setitimer(signal.ITIMER_REAL, BUDGET_TICK, BUDGET_TICK)
+    try:
+        exec(code, module.__dict__)  # noqa: S102 - this is the point of the isolated child
+    except BaseException as exc:  # noqa: BLE001 - whatever the top level does becomes the failure
+        return module.__dict__, exc
+    finally:
+        importing[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+    return module.__dict__, None
 
 
 def run_check(channel: Any, check: dict[str, Any], job: dict[str, Any], namespace: dict[str, Any],
@@ -115,6 +147,69 @@ def run_check(channel: Any, check: dict[str, Any], job: dict[str, Any], namespac
     channel.send("measured", check=check_id, data=data, tensors=tensor_file)
 
 
+def _load_error_message(exc: BaseException) -> str:
+    """What went wrong while importing, in one line."""
+    if isinstance(exc, SyntaxError):
+        return f"SyntaxError: {exc.msg} (line {exc.lineno} of {Path(exc.filename or '?').name})"
+    if isinstance(exc, MemoryError):
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+        return "MemoryError: the submission ran out of memory while being imported" + (
+            f" (the grader's limit is {limit / 2**30:.0f} GiB of address space)" if limit > 0 else "")
+    if isinstance(exc, SystemExit):
+        return f"the submission called sys.exit({exc.code!r}) while being imported"
+    if isinstance(exc, ImportBudgetExceeded):
+        return "the submission's top-level code was still running when the import budget ran out"
+    return f"{_exact_type(exc).__name__}: {exc}"
+
+
+def _salvage(path: Path, namespace: dict[str, Any], failure: BaseException, entry: list[str]) -> dict[str, Any] | None:
+    """Run the definitions after the failed top-level statement, or around the blocks that do not parse
+    (grader.salvage); the 'salvaged' event's fields, or None when the failure is not in top-level code."""
+    from grader import salvage
+
+    source, where = path.read_bytes().decode("utf-8", "replace"), dict(module_name="submission", protected=set(entry))
+    if isinstance(failure, SyntaxError):
+        done = salvage.around_syntax_errors(source, str(path), namespace, failure, **where)
+    else:
+        done = salvage.after_failure(source, str(path), namespace,
+                                     salvage.failing_line(failure.__traceback__, str(path)), **where)
+    if done is None:
+        return None
+    return {"where": done.where, "source": done.source, "exception": _exact_type(failure).__name__,
+            "message": str(failure.msg if isinstance(failure, SyntaxError) else failure)[:2000],
+            "budget": isinstance(failure, ImportBudgetExceeded), "ends_program": done.ends_program,
+            **done.report.to_json()}
+
+
+def _load(job: dict[str, Any], channel: Channel) -> dict[str, Any] | None:
+    """Import the submission; when its top-level code fails, salvage its definitions (if the spec
+    allows). The namespace to grade, or None after a load_error."""
+    path = Path(job["submission"])
+    try:
+        namespace, failure = load_submission(path, job["import_budget"])
+    except SyntaxError as exc:  # the file does not compile: nothing of it ran
+        failure, namespace = exc, sys.modules["submission"].__dict__
+    except BaseException as exc:  # noqa: BLE001 - a hostile compile (e.g. a recursion bomb)
+        failure, namespace = exc, None
+    if failure is None:
+        return namespace
+    salvaged = None
+    if namespace is not None and job["salvage"] and not isinstance(failure, MemoryError):
+        try:
+            salvaged = _salvage(path, namespace, failure, job["entry"])
+        except SyntaxError:  # beyond repair
+            salvaged = None
+    traceback_text = _student_traceback(failure, job["submission_dir"])
+    if salvaged is not None:
+        channel.send("salvaged", traceback=traceback_text, **salvaged)
+        if any(name in namespace for name in job["entry"]):
+            return namespace
+    channel.send("load_error", message=_load_error_message(failure), traceback=traceback_text)
+    return None
+
+
 def main(job_path: str) -> None:
     job = json.loads(Path(job_path).read_text())
     channel = Channel(job["channel_fd"])
@@ -130,22 +225,8 @@ def main(job_path: str) -> None:
     save, load = torch.save, torch.load  # captured before student code, like the above
     torch.set_num_threads(job["threads"])
     channel.send("hello", pid=os.getpid(), torch=torch.__version__)
-    try:
-        namespace = load_submission(Path(job["submission"]))
-    except BaseException as exc:  # noqa: BLE001 - sys.exit, SyntaxError, anything at import
-        if isinstance(exc, SyntaxError):
-            message = f"SyntaxError: {exc.msg} (line {exc.lineno} of {Path(exc.filename or '?').name})"
-        elif isinstance(exc, MemoryError):
-            import resource
-
-            limit = resource.getrlimit(resource.RLIMIT_AS)[0]
-            message = "MemoryError: the submission ran out of memory while being imported" + (
-                f" (the grader's limit is {limit / 2**30:.0f} GiB of address space)" if limit > 0 else "")
-        elif isinstance(exc, SystemExit):
-            message = f"the submission called sys.exit({exc.code!r}) while being imported"
-        else:
-            message = f"{_exact_type(exc).__name__}: {exc}"
-        channel.send("load_error", message=message, traceback=_student_traceback(exc, job["submission_dir"]))
+    namespace = _load(job, channel)
+    if namespace is None:
         channel.send("done")
         os._exit(0)
     channel.send("loaded", defined=[n for n in job["entry"] if n in namespace])

@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader.run import CHANNEL_FD, apply_rlimits, child_pids
+from grader.proctree import child_pids
+from grader.run import CHANNEL_FD, apply_rlimits
 
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
 POLL_SECONDS = 0.05

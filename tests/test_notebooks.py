@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO, SUBMISSIONS, data_root, grade
+from conftest import REPO, SUBMISSIONS, data_root, grade, spec_copy
 from grader.probes import PROBES
 from grader.spec import load_spec
 
@@ -26,8 +26,8 @@ CASES = {
     "defines_class_twice": (P, ""),
     "magics_and_shell": (P, ""),
     "nbformat_v3": (P, "converted to format 4"),
-    "cell_loops_forever": (P, "cell 3 (`while True:`) raised TimeoutError"),
-    "cell_raises": (E, "cell 2 (`data = load_my_data()  # NameError`) raised NameError"),
+    "cell_loops_forever": (P, "cell 3, line 1 (`while True:`) was still running when the per-cell limit ran out"),
+    "cell_raises": (P, "cell 2, line 1 (`data = load_my_data()  # NameError`) raised NameError"),  # salvaged
     "hides_failures": (F, "cell 3 (`raise RuntimeError('nobody will see this')`) raised RuntimeError"),
     "forged_results_file": (F, ""),
     "invalid_json": (E, "is not valid JSON"),
@@ -48,8 +48,10 @@ def test_notebook_corpus(outcome: str, tmp_path: Path) -> None:
     assert words in graded.results["output"]
 
 
-def test_failed_cell_names_the_cell_in_each_check(tmp_path: Path) -> None:
-    graded = grade("cifar_simplecnn", NOTEBOOKS / "cell_raises.ipynb", tmp_path, "--only", "output_shape")
+def test_with_salvage_off_a_failed_cell_stops_the_notebook_and_each_check_names_it(tmp_path: Path) -> None:
+    spec = spec_copy(tmp_path, "cifar_simplecnn", "salvage = false")
+    graded = grade(str(spec), NOTEBOOKS / "cell_raises.ipynb", tmp_path / "out", "--only", "output_shape")
+    assert graded.statuses() == {"output_shape": E}
     found = graded.results["tests"][0]["output"]
     assert "SimpleCNN never got defined because cell 2" in found
     assert "NameError: name 'load_my_data' is not defined" in html.unescape(graded.html)  # the traceback

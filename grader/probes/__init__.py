@@ -22,7 +22,8 @@ class Probe:
     name: str
     title: str
     """Default check name shown to students."""
-    measure: Callable[[MeasureContext, dict[str, Any]], dict[str, Any]]
+    measure: Callable[[MeasureContext, dict[str, Any]], dict[str, Any]] | None
+    """None: nothing is measured in the child; the judge reads how the file ran (JudgeContext.ran)."""
     judge: Callable[[JudgeContext], Verdict]
     expects: str = ""
     """What a correct submission does, in a student's words (shown when no measurement exists)."""
@@ -40,6 +41,8 @@ class Probe:
     unavailable: Callable[[dict[str, Any]], str] | None = None
     """Parent-side: why this check cannot run on this machine ('' when it can); a non-empty
     reason makes the check SKIPPED without running it (e.g. pretrained weights not present)."""
+    default_points: float | None = None
+    """Points when a spec's check leaves `points` out (None: the spec must give them)."""
 
     def measure_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """The subset of parameters the child may see."""
@@ -58,4 +61,4 @@ def register(probe: Probe) -> Probe:
 
 
 # Importing the families registers them.
-from grader.probes import shapes, gradients, training, batchnorm, transfer, featuremaps  # noqa: E402,F401
+from grader.probes import shapes, gradients, training, batchnorm, transfer, featuremaps, handin  # noqa: E402,F401

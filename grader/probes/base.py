@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from grader.results import Figure, Status
+from grader.results import Figure, RunInfo, Status
 
 _KINDS: dict[str, Callable[[Any], bool]] = {
     "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
@@ -117,6 +117,8 @@ class JudgeContext:
     labels: Any = None
     """Test labels (parent only), for accuracy probes."""
     reference_metrics: dict[str, Any] | None = None
+    ran: RunInfo | None = None
+    """How the submission's top-level code ran (for probes judged from that alone)."""
 
 
 @dataclass(frozen=True)

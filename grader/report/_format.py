@@ -1,9 +1,12 @@
 """Small text helpers shared by the HTML, Gradescope and terminal reports."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 
-from grader.results import CheckResult, Status, SubmissionResult
+from markupsafe import Markup, escape
+
+from grader.results import CheckResult, RunStatus, Status, SubmissionResult
 
 
 def fmt_points(points: float) -> str:
@@ -46,3 +49,24 @@ def status_counts(checks: tuple[CheckResult, ...]) -> list[tuple[Status, int]]:
     """How many checks ended in each status, in the order of `Status`."""
     counts = Counter(c.status for c in checks)
     return [(s, counts[s]) for s in Status if counts[s]]
+
+
+def code_spans(text: str) -> Markup:
+    """HTML of `text` (escaped) with its `backticked` parts as <code>."""
+    return Markup(re.sub(r"`([^`\n]+)`", r"<code>\1</code>", str(escape(text))))
+
+
+def sentence(text: str) -> str:
+    """`text` ending with a full stop (unless it already ends with punctuation)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def how_it_ran(result: SubmissionResult) -> list[str]:
+    """Plain-text lines on how the file ran and the root causes found, each with its fix ([] when there is
+    nothing to say). The first cause of a failed top-level run comes first, then what the grader did."""
+    ran = result.ran
+    causes = [f"{sentence(d.summary)} Fix: {d.fix}" for d in ran.diagnoses]
+    if ran.status in (RunStatus.SALVAGED, RunStatus.STOPPED):
+        return [f"How your file ran: {ran.status.value}.", *causes[:1], ran.summary, *(f"Also: {c}" for c in causes[1:])]
+    return [f"Cause: {c}" for c in causes]

@@ -24,6 +24,9 @@ def _summary(result: SubmissionResult) -> str:
         lines.append("Warning: student code was not sandboxed.")
     if result.load_error:
         lines += ["", "Your submission could not be loaded:", result.load_error]
+    ran = _format.how_it_ran(result)
+    if ran:
+        lines += ["", *ran]
     if result.notes:
         lines += ["", *(f"Note: {n}" for n in result.notes)]
     return "\n".join(lines)
@@ -66,6 +69,8 @@ def gradescope_results(
             "device": result.device,
             "seconds": round(result.seconds, 3),
             "seeds": dict(result.seeds),
+            "ran": result.ran.status.value,
+            "causes": [d.cause for d in result.ran.diagnoses],
             "grader_version": result.grader_version,
         },
         "tests": [_test(i, c, hidden_visibility) for i, c in enumerate(result.checks, start=1)],

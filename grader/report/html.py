@@ -19,6 +19,8 @@ def environment() -> Environment:
     env.filters.update(
         points=_format.fmt_points,
         seconds=_format.fmt_seconds,
+        sentence=_format.sentence,
+        code=_format.code_spans,
         b64=lambda data: base64.b64encode(data).decode("ascii"),
     )
     env.globals.update(

@@ -63,7 +63,7 @@ def junit_xml(result: SubmissionResult, *, hidden: str = "names") -> str:
                                  time=_seconds(check.seconds))
         _outcome(testcase, check)
     lines = ([f"Submission could not be loaded: {shown.load_error}"] if shown.load_error else []) + \
-        [f"Note: {note}" for note in shown.notes]
+        _format.how_it_ran(shown) + [f"Note: {note}" for note in shown.notes]
     if lines:
         ET.SubElement(suite, "system-out").text = _xml("\n".join(lines))
     ET.indent(root)

@@ -47,6 +47,7 @@ def markdown_summary(result: SubmissionResult, *, hidden: str = "names") -> str:
     ]
     if shown.load_error:
         lines += [f"**Your submission could not be loaded:** {_cell(shown.load_error)}", ""]
+    lines += [*(f"> {_cell(line)}" for line in _format.how_it_ran(shown)), ""] if _format.how_it_ran(shown) else []
     lines += ["| Status | Check | Points | Details |", "| --- | --- | ---: | --- |", *map(_row, shown.checks)]
     if shown.notes:
         lines += ["", *(f"> Note: {_cell(note)}" for note in shown.notes)]

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from grader.report import _format
 from grader.report.gradebook import entry_message, max_points, one_line, ordered, write_atomic
 from grader.report.html import environment
-from grader.results import CheckResult, ClassEntry, ClassResult, EntryStatus, SimilarPair, Status
+from grader.results import CheckResult, ClassEntry, ClassResult, EntryStatus, RunStatus, SimilarPair, Status
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -79,6 +79,30 @@ def problems(result: ClassResult) -> list[Problem]:
     return found
 
 
+@dataclass(frozen=True)
+class CauseCount:
+    """How many graded hand-ins one root cause (grader.diagnose) hit."""
+
+    cause: str
+    entries: tuple[ClassEntry, ...]
+    example: str
+    """One hand-in's diagnosis and fix, as a sample of what students read."""
+
+
+def how_handins_ran(result: ClassResult) -> tuple[Counter[RunStatus], list[CauseCount]]:
+    """Graded hand-ins per way their code ran, and per root cause (most frequent first)."""
+    graded = ordered(result.graded)
+    by_cause: dict[str, list[ClassEntry]] = {}
+    examples: dict[str, str] = {}
+    for entry in graded:
+        for d in entry.result.ran.diagnoses:
+            if entry not in by_cause.setdefault(d.cause, []):
+                by_cause[d.cause].append(entry)
+            examples.setdefault(d.cause, f"{_format.sentence(d.summary)} Fix: {d.fix}")
+    causes = [CauseCount(cause, tuple(entries), examples[cause]) for cause, entries in by_cause.items()]
+    return Counter(e.result.ran.status for e in graded), sorted(causes, key=lambda c: (-len(c.entries), c.cause))
+
+
 def similar_groups(pairs: tuple[SimilarPair, ...]) -> list[list[str]]:
     """Students linked by flagged pairs, grouped (connected components), largest group first: a
     cluster of 9 copies is one line to review, not 36 pairs."""
@@ -108,6 +132,8 @@ def render_summary(result: ClassResult) -> str:
         max_points=top,
         checks=stats,
         problems=problems(result),
+        ran=how_handins_ran(result),
+        run_statuses=list(RunStatus),
         slowest=sorted(result.graded, key=lambda e: (-e.result.seconds, e.student.name.casefold()))[:SLOWEST],
         not_graded=[e for e in entries if e.result is None],
         by_id={e.student.id: e for e in result.entries},

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.report import _format
-from grader.results import CheckResult, Status, SubmissionResult
+from grader.results import CheckResult, RunStatus, Status, SubmissionResult
 
 STYLES = {
     Status.PASSED: "bold green",
@@ -58,6 +58,7 @@ def print_result(
     console.print(Text.assemble((shown.title, "bold"), "  ", (shown.submission, "cyan")))
     if shown.load_error:
         console.print(Panel(Text(shown.load_error), title="Submission could not be loaded", border_style="red"))
+    _print_run(console, shown)
 
     table = Table(header_style="bold", expand=True)
     table.add_column("Status", no_wrap=True)
@@ -86,6 +87,23 @@ def print_result(
         console.print()
         for c in attention:
             _explain(console, c)
+
+
+def _print_run(console: Console, result: SubmissionResult) -> None:
+    """How the file ran (when it did not run as handed in) and its root causes, each with its fix."""
+    lines = _format.how_it_ran(result)
+    if not lines:
+        return
+    body = Text()
+    for line in lines[1:] if lines[0].startswith("How") else lines:
+        cause, _, fix = line.partition(" Fix: ")
+        body.append(cause + "\n")
+        if fix:
+            body.append("Fix: ", style="bold yellow").append(fix + "\n")
+    body.rstrip()
+    failed = result.ran.status is RunStatus.NOT_LOADED
+    console.print(Panel(body, title=f"How your file ran: {result.ran.status.value}", title_align="left",
+                        border_style="red" if failed else "yellow"))
 
 
 def _counts(result: SubmissionResult) -> Text:
