@@ -66,30 +66,18 @@ def judge_output_shape(ctx: JudgeContext) -> Verdict:
 # ---------------------------------------------------------------------------------- layer_shapes
 
 def measure_layer_shapes(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Record (module path, type, output shape) of every leaf module, in call order."""
+    """Record (kind, output shape, module path, source line) of every layer operation of one forward
+    pass, in call order (grader.probes.trace: nn.MaxPool2d and F.max_pool2d are the same)."""
     import torch
 
+    from grader.probes.trace import trace_forward
+
     model = ctx.new_model().eval()
-    calls: list[dict[str, Any]] = []
-
-    def hook(name: str):
-        def record(module: Any, _inputs: Any, output: Any) -> None:
-            shape = list(output.shape) if type(output) is torch.Tensor else None
-            calls.append({"path": name, "type": type(module).__name__, "shape": shape})
-        return record
-
-    handles = [m.register_forward_hook(hook(n)) for n, m in model.named_modules()
-               if n and not any(True for _ in m.children())]
     shape = params["input"] or _default_shapes(ctx, (2,))[0]
-    error = ""
-    try:
-        with torch.no_grad():
-            ctx.forward(model, _seeded_input(shape, ctx.seed).to(ctx.device))
-    except Exception as exc:  # noqa: BLE001
-        error = ctx.describe(exc)
-    for h in handles:
-        h.remove()
-    return {"input": shape, "calls": calls, "error": error}
+    with torch.no_grad():
+        calls, error = trace_forward(model, _seeded_input(shape, ctx.seed).to(ctx.device), ctx.forward,
+                                     ctx.submission_dir)
+    return {"input": shape, "calls": calls, "error": ctx.describe(error) if error else ""}
 
 
 def _layer_sequence(measurement: dict[str, Any], types: list[str]) -> list[dict[str, Any]]:
@@ -104,7 +92,8 @@ def judge_layer_shapes(ctx: JudgeContext) -> Verdict:
     found = " → ".join(f"{c['type']} {_fmt(c['shape'] or [])}" for c in got) or "no such layers ran"
     for i, (w, g) in enumerate(zip(want, got), start=1):
         if (w["type"], w["shape"]) != (g["type"], g["shape"]):
-            return failed(expected, f"layer {i} ('{g['path']}', {g['type']}) gave {_fmt(g['shape'] or [])}, "
+            where = f"'{g['path']}'" if g.get("path") else g.get("line") or "forward"
+            return failed(expected, f"layer {i} ({where}, {g['type']}) gave {_fmt(g['shape'] or [])}, "
                                     f"expected {w['type']} {_fmt(w['shape'])}. Sequence: {found}",
                           "compare each layer's output with the expected sequence; the first "
                           "mismatch is usually a wrong channel count or a missing pooling step")
