@@ -1,0 +1,217 @@
+"""Messy real-world hand-ins (tests/submissions/real_world/: written after public student code, each file's
+first line names its source; MANIFEST.json says what each is) graded as a class by `grader batch`, the real
+CLI, in the real sandbox, notebooks in a real kernel: exact statuses and points, how each file ran, and the
+root causes the student reads. Then the acceptance cases of salvaging: a correct model wrapped in a failing
+download and training loop, and every reference rewritten in the functional and the all-modules style."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SUBMISSIONS, data_root, grade, spec_copy
+from grader.probes import PROBES
+from grader.spec import load_spec
+
+REAL = SUBMISSIONS / "real_world"
+STATUS = {"P": "passed", "F": "failed", "E": "error", "M": "missing"}
+SALVAGED, CLEAN = "salvaged", "ran as handed in"
+
+# file stem → (status of each non-training check in spec order, how the file ran, root causes in order)
+CASES = {
+    "batchnorm_cnn": {
+        "batchnorm1d_dataiter_next": ("FFFEEEE", SALVAGED, ["no network"]),
+        "bn_after_relu_download_and_train": ("PPPPPPF", SALVAGED, ["no network"]),
+        "colab_drive_imagefolder_sequential": ("PPPPPPP", SALVAGED, ["Colab-only code", "missing data file"]),
+        "d_drive_missing_bn2": ("PFFPPPF", SALVAGED, ["missing data file"]),
+        "functional_cuda_in_init": ("EEEEEEE", SALVAGED, ["GPU requested on a CPU grader"]),
+        "main_guard_functional_argparse": ("PPPPPPP", CLEAN, []),
+        "vscode_cells_compare_plain_vs_bn": ("PPPPPPP", SALVAGED, ["missing data file"]),
+    },
+    "cifar_simplecnn": {
+        "blitz_tutorial_style_dataiter_next": ("PPPPP", SALVAGED, ["no network"]),
+        "colab_giant_cell_seaborn_style": ("PPPPP", SALVAGED, ["removed API", "no network"]),
+        "early_download_then_cuda_model": ("PPPPP", SALVAGED, ["no network"]),
+        "fstring_placeholder_syntax_error": ("PPPPP", SALVAGED, ["syntax error", "no network"]),
+        "main_guard_done_right": ("PPPPP", CLEAN, []),
+        "nameerror_trainloader_after_class": ("PPPPP", SALVAGED, ["top-level code failed"]),
+        "sanity_train_random_tensors_then_exit": ("PPPPP", SALVAGED, ["top-level code too slow"]),
+        "torchsummary_and_sys_exit": ("PPPPP", SALVAGED, ["missing package", "missing data file"]),
+        "vscode_cells_crlf_windows_path": ("PPPPP", SALVAGED, ["missing data file"]),
+        "wrong_in_channels_transform_nameerror": ("FFFEF", SALVAGED, ["top-level code failed"]),
+    },
+    "feature_maps": {
+        "argparse_checkpoint_after_pool": ("FFPPE", SALVAGED, ["command-line arguments", "no network"]),
+        "colab_conv1_direct_before_relu": ("PFPPE", SALVAGED, ["Colab-only code", "missing data file"]),
+        "cv2_functional_conv2d": ("PPPPP", SALVAGED, ["missing package"]),
+        "giant_cell_train_then_visualize": ("PPPPP", SALVAGED, ["no network"]),
+        "hook_saveoutput_seaborn_white": ("PPPPP", SALVAGED, ["removed API", "no network", "missing data file"]),
+        "main_guard_done_right": ("PPPPP", CLEAN, []),
+        "notebook_main_guard_untagged": ("PPPPP", SALVAGED, ["no network"]),
+        "vscode_cells_crlf_hook_left_registered": ("PPFPP", SALVAGED, ["top-level code failed"]),
+    },
+    "mnist_simplecnn": {
+        "argparse_required_data_dir": ("PPPPP", SALVAGED, ["command-line arguments"]),
+        "colab_drive_mount_then_model": ("PPPPP", SALVAGED, ["Colab-only code", "missing data file"]),
+        "download_and_train_at_top_level": ("PPPPP", SALVAGED, ["no network"]),
+        "load_state_dict_predict_cv2": ("PPPPP", SALVAGED, ["missing package"]),
+        "notebook_windows_path_functional": ("PPPPP", SALVAGED, ["missing data file"]),
+        "one_giant_cell_wrong_flatten": ("PFFPF", SALVAGED, ["no network"]),
+        "python2_print_in_train_helper": ("PPPPP", SALVAGED, ["syntax error"]),
+        "vscode_cells_tqdm_cuda_in_forward": ("FPFEE", SALVAGED, ["missing package", "no network",
+                                                                 "GPU requested on a CPU grader"]),
+    },
+    "vgg16_transfer": {
+        "colab_add_module_head": ("PFPFP", SALVAGED, ["Colab-only code", "missing data file"]),
+        "enum_class_weights_model_fc_torchsummary": ("EEEEE", SALVAGED, ["missing package", "no network"]),
+        "ignores_weights_pretrained_true_sys_exit": ("EEEEE", SALVAGED, ["no network"]),
+        "kaggle_imagefolder_sequential_head": ("PPPPP", SALVAGED, ["missing data file"]),
+        "optimizer_all_params_cuda_toplevel": ("PPPPF", SALVAGED, ["GPU requested on a CPU grader", "no network"]),
+        "pretrained_true_download_at_top": ("PPPPP", SALVAGED, ["no network"]),
+        "vscode_cells_tqdm_features_frozen": ("PPPPP", SALVAGED, ["missing package", "no network"]),
+    },
+}
+# what a student reads at the top of the report, for one file of each root cause
+WORDS = {
+    "blitz_tutorial_style_dataiter_next": "the grader has no network, so nothing can be downloaded",
+    "colab_drive_mount_then_model": "Colab-only code: `google.colab` exists only on Google Colab",
+    "load_state_dict_predict_cv2": "the grader does not have the package `cv2`",
+    "argparse_required_data_dir": "argparse read the command line while the grader imported your file",
+    "functional_cuda_in_init": "your code asks for a GPU, but the grader runs on the CPU",
+    "hook_saveoutput_seaborn_white": "matplotlib renamed its seaborn styles: 'seaborn-white' no longer exists",
+    "python2_print_in_train_helper": "Python 2's `print x` is `print(x)` in Python 3",
+    "sanity_train_random_tensors_then_exit": "was still running when the 30 s import budget ran out",
+    "notebook_windows_path_functional": "does not exist (or may not be written) where the grader runs it",
+    "notebook_main_guard_untagged": "a notebook's kernel runs as `__main__`",
+}
+
+
+def static_checks(assignment: str) -> list[str]:
+    spec = load_spec(REPO / "assignments" / assignment / "assignment.toml")
+    return [c.id for c in spec.checks if not PROBES[c.probe].trains]
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory: pytest.TempPathFactory, needs_data: Path):
+    """assignment → the output folder of one `grader batch` over its real-world hand-ins, the reference solution
+    (as `reference`) and the reference in the other styles (`functional`, `modules`); run once, on first use."""
+    done: dict[str, Path] = {}
+
+    def batch(assignment: str) -> Path:
+        if assignment not in done:
+            handins, out = tmp_path_factory.mktemp(f"{assignment}-in"), tmp_path_factory.mktemp(assignment)
+            for path in [*(REAL / assignment).iterdir(), *(SUBMISSIONS / "styles" / assignment).iterdir()]:
+                shutil.copy(path, handins / path.name)
+            shutil.copy(REPO / "reference" / assignment / "solution.py", handins / "reference.py")
+            proc = subprocess.run([sys.executable, "-m", "grader", "batch", assignment, str(handins), "--out",
+                                   str(out), "--jobs", "2", "--only", ",".join(static_checks(assignment))],
+                                  capture_output=True, text=True, timeout=900, cwd=REPO,
+                                  env={**os.environ, "GRADER_DATA": str(data_root())})
+            assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+            done[assignment] = out
+        return done[assignment]
+    return batch
+
+
+def _results(out: Path, student: str) -> dict:
+    return json.loads((out / "students" / student / "results.json").read_text())
+
+
+@pytest.mark.parametrize("assignment,stem", [(a, s) for a, files in CASES.items() for s in files])
+def test_real_world_handin(assignment: str, stem: str, graded_class) -> None:
+    codes, ran, causes = CASES[assignment][stem]
+    folder = graded_class(assignment) / "students" / stem
+    results = _results(graded_class(assignment), stem)
+    statuses = [t["extra_data"]["status"] for t in results["tests"]]
+    assert statuses == [STATUS[c] for c in codes]
+    assert results["score"] == sum(t["max_score"] for t in results["tests"] if t["extra_data"]["status"] == "passed")
+    assert (results["extra_data"]["ran"], results["extra_data"]["causes"]) == (ran, causes), results["output"]
+    report = (folder / "instructor.html").read_text()
+    if ran == SALVAGED:
+        assert "How your file ran: salvaged" in report and "What did not run" in report
+    if stem in WORDS:
+        assert WORDS[stem] in results["output"]
+
+
+def test_the_corpus_covers_every_file_and_assignment() -> None:
+    """Every real-world file has an expected outcome, and every assignment a reference in both other styles."""
+    assert {p.name for p in (SUBMISSIONS / "styles").iterdir()} == set(CASES)
+    assert all({p.name for p in (SUBMISSIONS / "styles" / a).iterdir()} == {"functional.py", "modules.py"} for a in CASES)
+    on_disk = {(p.parent.name, p.stem) for p in REAL.glob("*/*") if p.suffix in (".py", ".ipynb")}
+    assert on_disk == {(a, s) for a, files in CASES.items() for s in files}
+    assert len(on_disk) >= 30 and sum(1 for p in REAL.glob("*/*.ipynb")) >= 12
+
+
+WRAPPED = """
+
+# --- what real hand-ins keep at the top level (the CIFAR-10 tutorial's download and training loop) ---
+import torchvision
+import torchvision.transforms as transforms
+
+transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))])
+trainset = torchvision.datasets.CIFAR10(root="./data", train=True, download=True, transform=transform)
+trainloader = torch.utils.data.DataLoader(trainset, batch_size=4, shuffle=True, num_workers=2)
+net = SimpleCNN()
+criterion = nn.CrossEntropyLoss()
+optimizer = torch.optim.SGD(net.parameters(), lr=0.001, momentum=0.9)
+for epoch in range(10):
+    for inputs, labels in trainloader:
+        optimizer.zero_grad()
+        loss = criterion(net(inputs), labels)
+        loss.backward()
+        optimizer.step()
+print("Finished Training")
+"""
+CLEAN_CHECK = '\n[[check]]\nid = "clean"\nprobe = "runs_as_handed_in"\npoints = 1\n'
+
+
+def _wrapped_and_alone(tmp_path: Path, only: str) -> tuple:
+    spec = spec_copy(tmp_path, "cifar_simplecnn", append=CLEAN_CHECK)
+    solution = REPO / "reference" / "cifar_simplecnn" / "solution.py"
+    wrapped = tmp_path / "handin.py"
+    wrapped.write_text(solution.read_text() + WRAPPED)
+    return (grade(str(spec), wrapped, tmp_path / "wrapped", "--only", only),
+            grade(str(spec), solution, tmp_path / "alone", "--only", only))
+
+
+def _line(path_text: str, start: str) -> int:
+    return next(n for n, line in enumerate(path_text.splitlines(), start=1) if line.startswith(start))
+
+
+def test_a_correct_model_in_a_failing_file_scores_what_it_scores_alone(tmp_path: Path) -> None:
+    wrapped, alone = _wrapped_and_alone(tmp_path, ",".join(static_checks("cifar_simplecnn") + ["clean"]))
+    assert alone.results["score"] == 9 and wrapped.results["score"] == 8
+    assert {k: v for k, v in wrapped.statuses().items() if k != "clean"} == \
+        {k: v for k, v in alone.statuses().items() if k != "clean"}
+    assert wrapped.statuses()["clean"] == "failed" and alone.statuses()["clean"] == "passed"
+    output, text = wrapped.results["output"], (tmp_path / "handin.py").read_text()
+    assert "How your file ran: salvaged." in output
+    assert (f"line {_line(text, 'trainset =')} (`trainset = torchvision.datasets.CIFAR10(root=\"./data\", train=True, "
+            "...`) raised URLError") in output and "the grader has no network" in output
+    assert "Your definitions were graded without your top-level code" in output
+    assert "How your file ran: salvaged" in wrapped.html
+    assert f"line {_line(text, 'for epoch')} (`for epoch in range(10):`): top-level code (not a definition)" in wrapped.html
+
+
+@pytest.mark.slow
+def test_with_every_check_a_wrapped_model_scores_what_it_scores_alone(tmp_path: Path, needs_data: Path) -> None:
+    spec = load_spec(REPO / "assignments" / "cifar_simplecnn" / "assignment.toml")
+    wrapped, alone = _wrapped_and_alone(tmp_path, ",".join([c.id for c in spec.checks] + ["clean"]))
+    assert wrapped.results["score"] == alone.results["score"] - 1 == 9
+
+
+@pytest.mark.parametrize("assignment", sorted(CASES))
+def test_every_reference_scores_the_same_in_the_functional_and_the_modules_style(assignment: str, graded_class) -> None:
+    out = graded_class(assignment)
+    reference = _results(out, "reference")
+    assert reference["score"] == sum(t["max_score"] for t in reference["tests"]) > 0
+    statuses = lambda results: [t["extra_data"]["status"] for t in results["tests"]]  # noqa: E731
+    for style in ("functional", "modules"):
+        other = _results(out, style)
+        assert statuses(other) == statuses(reference), (style, other["tests"])
+        assert other["score"] == reference["score"], style
