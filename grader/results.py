@@ -85,7 +85,7 @@ class CheckResult:
     hint: str = ""
     """A cheap hint towards the fix; empty when none applies."""
     seconds: float = 0.0
-    """Wall-clock time the check took in the child."""
+    """Time charged to the check in the child (grader.budget)."""
     timeout: float = 0.0
     """The check's time budget in seconds."""
     output: str = ""
@@ -107,7 +107,7 @@ class SubmissionResult:
     device: str
     """Device the child used, e.g. 'cpu' or 'cuda (NVIDIA H100)'."""
     seconds: float
-    """Total wall-clock time of grading."""
+    """Total time charged to grading: wall-clock time less the time spent waiting for a CPU (grader.budget)."""
     budget: float
     """The whole-submission time budget in seconds."""
     stdout: str = ""

@@ -327,6 +327,9 @@ def child_env(home: Path, threads: int, device: str, torch_home: Path | None) ->
         "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
         "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
+        # OpenMP threads waiting at a barrier sleep after a short spin instead of spinning for long: on a busy
+        # machine a long spin burns the CPU share the thread they wait for needs (grader.budget)
+        "GOMP_SPINCOUNT": "20000",
         "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(home / ".matplotlib"), "TMPDIR": "/tmp",
         # `!pip install` in a notebook fails at once instead of retrying a network it cannot reach.
         "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
@@ -344,18 +347,17 @@ def run_child(job: ChildJob, sandbox: Sandbox, limits: Limits = Limits(),
     """Grade-measure one submission in an isolated child — a new process, or one forked by
     `server` (which must have been started for this job's device, data and weights); never
     raises for anything the submission does."""
-    started = time.monotonic()
     if server is not None and not server.serves(job):
         raise ValueError("this fork server was started for another device, dataset or weights folder")
     root, dirs = _prepare_tree(job, sandbox, server.jobs_root if server else None)
     try:
-        return _drive(job, sandbox, limits, on_event, started, dirs, server)
+        return _drive(job, sandbox, limits, on_event, dirs, server)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
 def _drive(job: ChildJob, sandbox: Sandbox, limits: Limits, on_event: Callable[[str, str, str], None],
-           started: float, dirs: dict[str, Path], server: ForkServer | None) -> ChildReport:
+           dirs: dict[str, Path], server: ForkServer | None) -> ChildReport:
     if server is not None:
         mounts = server.mounts
     else:
@@ -398,7 +400,8 @@ def _drive(job: ChildJob, sandbox: Sandbox, limits: Limits, on_event: Callable[[
         if cap.dropped:
             report.notes.append(f"The submission wrote {cap.dropped + len(cap.kept):,} bytes to {name}; "
                                 f"only the first {len(cap.kept):,} are kept.")
-    report.seconds = time.monotonic() - started
+    session.clock.sample()
+    report.seconds = session.clock.since(session.started).charged
     return report
 
 

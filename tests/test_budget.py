@@ -4,32 +4,43 @@ every reference validates at full marks beside two CPU-bound processes, and a fo
 still times out there (slow)."""
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+from contextlib import contextmanager
 from typing import Iterator
 
 import pytest
 
-from conftest import REPO, SUBMISSIONS, grade, run_cli
+from conftest import REPO, SUBMISSIONS, grade, run_cli, spec_copy
 from grader.budget import BACKSTOP, Charge, ChargedClock
 from grader.proctree import process_tree
 
 BUSY = "import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end:\n    pass\n"
 
 
-@pytest.fixture
-def two_busy_processes() -> Iterator[None]:
-    """Two CPU-bound processes for as long as the test runs (CI has two cores: the machine is full)."""
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True:\n    pass"]) for _ in range(2)]
+@contextmanager
+def busy_processes(count: int) -> Iterator[None]:
+    """`count` CPU-bound processes for as long as the block runs, each in a session of its own, as programs
+    started elsewhere on the machine are (with autogroup scheduling, processes of one session share a slot)."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True:\n    pass"], start_new_session=True)
+            for _ in range(count)]
     try:
         yield
     finally:
         for hog in hogs:
             hog.kill()
             hog.wait()
+
+
+@pytest.fixture
+def two_busy_processes() -> Iterator[None]:
+    """Two CPU-bound processes for as long as the test runs (CI has two cores: the machine is full)."""
+    with busy_processes(2):
+        yield
 
 
 def _charge(command: str) -> tuple[Charge, float]:
@@ -63,6 +74,29 @@ def test_the_backstop_ends_any_budget() -> None:
     assert Charge(charged=1.0, wall=BACKSTOP * 10.0, waited=BACKSTOP * 10.0 - 1.0).over(10.0)
     assert not Charge(charged=9.0, wall=30.0, waited=21.0).over(10.0)
     assert "waiting for a CPU, not charged" in Charge(charged=151.0, wall=203.0, waited=52.0).describe(150.0)
+
+
+SPINS = (REPO / "reference" / "cifar_simplecnn" / "solution.py").read_text().replace(
+    "    def forward(self, x):\n",
+    "    def forward(self, x):\n        import time\n        end = time.process_time() + 1.0  # one CPU-second of work\n"
+    "        while time.process_time() < end:\n            pass\n")
+
+
+def test_a_check_is_charged_the_time_it_computes_not_the_time_it_queues(tmp_path: Path) -> None:
+    """A check whose limit is 1.6 x what it computes passes beside more busy processes than cores, which make
+    its wall-clock time about twice what it computes (a wall-clock deadline called it a TIMEOUT)."""
+    submission = tmp_path / "spins.py"
+    submission.write_text(SPINS)
+    alone = grade("cifar_simplecnn", submission, tmp_path / "alone", "--only", "output_shape")
+    assert alone.statuses() == {"output_shape": "passed"}
+    limit = round(1.6 * alone.results["tests"][0]["extra_data"]["seconds"] + 0.5, 1)
+    spec = spec_copy(tmp_path, "cifar_simplecnn")
+    toml = spec / "assignment.toml"
+    toml.write_text(toml.read_text().replace('id = "output_shape"\n', f'id = "output_shape"\ntimeout = {limit}\n'))
+    with busy_processes((os.cpu_count() or 1) + 1):
+        loaded = grade(str(spec), submission, tmp_path / "loaded", "--only", "output_shape")
+    assert loaded.statuses() == {"output_shape": "passed"}, loaded.results["tests"][0]["output"]
+    assert loaded.results["tests"][0]["extra_data"]["seconds"] < limit
 
 
 @pytest.mark.slow
