@@ -118,6 +118,8 @@ class TopLevelFailure:
     """name → the statement that did not run and would have bound or changed it."""
     ran: int = 0
     """Definitions run after the failure."""
+    seconds: float = 0.0
+    """Time the salvage took in the child."""
 
     @classmethod
     def from_event(cls, message: dict[str, Any]) -> "TopLevelFailure":
@@ -139,7 +141,7 @@ class TopLevelFailure:
                                          str(s.get("reason", ""))[:300]) for s in skipped[:MAX_SKIPPED]),
                    more_skipped=max(0, int(message.get("more_skipped", 0))) + max(0, len(skipped) - MAX_SKIPPED),
                    not_run={str(k)[:100]: str(v)[:200] for k, v in list(not_run.items())[:MAX_SKIPPED]},
-                   ran=max(0, int(message.get("ran", 0))))
+                   ran=max(0, int(message.get("ran", 0))), seconds=max(0.0, float(message.get("seconds", 0.0))))
 
 
 MAX_SKIPPED = 200

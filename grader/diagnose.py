@@ -210,7 +210,7 @@ def run_info(report: ChildReport, *, import_budget: float, notebook: bool,
         rest = ("the cells after it" if notebook else "the lines after it") + " ran for their"
     return RunInfo(RunStatus.SALVAGED, f"Your definitions were graded without your top-level code: {rest} "
                                        "definitions only (imports, functions, classes, simple assignments).",
-                   not_run, diagnoses)
+                   not_run, diagnoses, failure.seconds)
 
 
 def check_diagnosis(message: str, traceback: str, failure: TopLevelFailure | None, *, notebook: bool) -> Diagnosis | None:

@@ -50,6 +50,8 @@ class RunInfo:
     not_run: tuple[str, ...] = ()
     """The top-level statements that did not run, each 'line 40 (`for ...`): why'."""
     diagnoses: tuple[Diagnosis, ...] = ()
+    salvage_seconds: float = 0.0
+    """Time salvaging the definitions took in the child (0 when it did not salvage)."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,7 @@ def result_from_dict(data: dict) -> SubmissionResult:
         for c in data["checks"])
     ran = data.get("ran") or {}
     run_info = RunInfo(status=RunStatus(ran.get("status", RunStatus.AS_HANDED_IN.value)), summary=ran.get("summary", ""),
-                       not_run=tuple(ran.get("not_run", ())),
+                       not_run=tuple(ran.get("not_run", ())), salvage_seconds=ran.get("salvage_seconds", 0.0),
                        diagnoses=tuple(Diagnosis(**d) for d in ran.get("diagnoses", ())))
     return SubmissionResult(**{**data, "checks": checks, "notes": tuple(data["notes"]), "ran": run_info})
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import signal
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,15 +59,21 @@ class SalvageReport:
     would have bound or changed it."""
     ran: int = 0
     """Definitions run."""
+    seconds: float = 0.0
+    """Wall-clock time salvaging took."""
 
     def skip(self, where: str, source: str, reason: str) -> None:
+        """List a statement that did not run (once per line: `a(); b()` is one entry)."""
+        if self.skipped and (self.skipped[-1]["where"], self.skipped[-1]["source"]) == (where, source):
+            return
         if len(self.skipped) < MAX_LISTED:
             self.skipped.append({"where": where, "source": source, "reason": reason})
         else:
             self.more_skipped += 1
 
     def to_json(self) -> dict[str, Any]:
-        return {"skipped": self.skipped, "more_skipped": self.more_skipped, "not_run": self.not_run, "ran": self.ran}
+        return {"skipped": self.skipped, "more_skipped": self.more_skipped, "not_run": self.not_run, "ran": self.ran,
+                "seconds": round(self.seconds, 3)}
 
 
 def first_line(text: str, limit: int = 70) -> str:
@@ -276,7 +283,7 @@ def run_definitions(todo: list[Statement], namespace: dict[str, Any], *, module_
     """Run the definitions among `todo` into `namespace`, in order, skipping what fails. `failed`:
     the statement whose failure started salvaging (its names are not trusted either). `protected`:
     the names the grader needs, forgotten when a statement may have rebound anything (exec, globals())."""
-    report = SalvageReport()
+    report, started = SalvageReport(), time.monotonic()
     if failed is not None:
         _forget(touched_names(failed.node), failed, namespace, report, protected)
     previous = signal.signal(signal.SIGALRM, _raise_timeout)
@@ -305,6 +312,7 @@ def run_definitions(todo: list[Statement], namespace: dict[str, Any], *, module_
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        report.seconds = time.monotonic() - started
     return report
 
 
