@@ -16,15 +16,14 @@ from typing import Any, Callable
 from grader import __version__
 from grader.compare import verdict_for
 from grader.data import DATASETS, StagedDataset, fingerprint, resolve_data_root, stage
-from grader.forkserver import ForkServer
-from grader.isolation import PACKAGE_PARENT, Sandbox, detect
+from grader.child.isolation import PACKAGE_PARENT, Sandbox, detect
+from grader.executors import Executor, OneOffChild
 from grader.load import Submission, SubmissionError, defined_names, load_submission
 from grader.probes import PROBES
 from grader.diagnose import check_diagnosis, run_info
 from grader.probes.base import JudgeContext, Verdict
 from grader.results import CheckResult, RunInfo, Status, SubmissionResult
-from grader.contract import CheckJob, CheckOutcome, ChildJob, ChildReport, Limits
-from grader.run import run_child
+from grader.contract import CheckJob, CheckOutcome, ChildJob, ChildReport, Limits, OutcomeKind
 from grader.score import check_result
 from grader.spec import AssignmentSpec, Check, SpecError, load_spec
 
@@ -168,10 +167,10 @@ def prepare_inputs(spec: AssignmentSpec, checks: list[Check], reference: Referen
 
 def measure(spec: AssignmentSpec, submission: Submission, checks: list[Check], reference: Reference, *,
             sandbox: Sandbox, limits: Limits, device: str, staged: StagedDataset | None,
-            seed: int = GRADING_SEED, progress: ProgressFn | None = None, server: ForkServer | None = None,
+            seed: int = GRADING_SEED, progress: ProgressFn | None = None, executor: Executor | None = None,
             prepared: dict[str, Any] | None = None) -> ChildReport:
-    """Run the checks' measure halves on a submission in an isolated child (forked by `server`
-    when given). `prepared`: `prepare_inputs` of these checks, when already computed."""
+    """Run the checks' measure halves on a submission in an isolated child (a one-off child in `sandbox`
+    unless an executor is given). `prepared`: `prepare_inputs` of these checks, when already computed."""
     info = DATASETS[spec.dataset]
     prepared = prepare_inputs(spec, checks, reference) if prepared is None else prepared
     jobs = []
@@ -179,15 +178,15 @@ def measure(spec: AssignmentSpec, submission: Submission, checks: list[Check], r
         probe = PROBES[c.probe]
         if probe.measure is None:
             continue  # judged in the parent from how the file ran
-        inputs = prepared.get(c.id)
         jobs.append(CheckJob(id=c.id, probe=c.probe, params=probe.measure_params(c.params),
-                             timeout=c.timeout_for(device), needs=c.needs, inputs=inputs))
+                             timeout=c.timeout_for(device), needs=c.needs, inputs=c.id if c.id in prepared else ""))
     job = ChildJob(submission_dir=submission.directory, main_file=submission.main_file, entry=spec.entry,
                    dataset=spec.dataset, input_channels=info.channels, image_size=info.image_size,
-                   num_classes=info.num_classes, checks=tuple(jobs), budget=spec.budget_for(device),
+                   num_classes=info.num_classes, checks=tuple(jobs), budget=spec.budget_for(device), limits=limits,
                    device=device, seed=seed, staged_dir=staged.directory if staged else None,
-                   torch_hub=torch_hub(), salvage=spec.salvage, import_budget=spec.import_budget)
-    return run_child(job, sandbox, limits, on_event=progress or (lambda *a: None), server=server)
+                   torch_hub=torch_hub(), salvage=spec.salvage, import_budget=spec.import_budget,
+                   inputs={j.inputs: prepared[j.inputs] for j in jobs if j.inputs})
+    return (executor or OneOffChild(sandbox)).run(job, progress or (lambda *a: None))
 
 
 def torch_hub() -> Path | None:
@@ -248,8 +247,8 @@ def grade(spec: AssignmentSpec, path: Path, *, options: GradeOptions = GradeOpti
 
 
 def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = None,
-               server: ForkServer | None = None) -> SubmissionResult:
-    """Grade one submission with a prepared `Grading` (in a child forked by `server` when given)."""
+               executor: Executor | None = None) -> SubmissionResult:
+    """Grade one submission with a prepared `Grading`, measured by `executor` (a one-off child by default)."""
     spec, device, sandbox = grading.spec, grading.device, grading.sandbox
     budget = spec.budget_for(device)
     try:
@@ -262,7 +261,7 @@ def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = No
     try:
         report = measure(spec, submission, grading.runnable, reference, sandbox=sandbox,
                          limits=grading.options.limits, device=device, staged=staged, progress=progress,
-                         server=server, prepared=grading.prepared)
+                         executor=executor, prepared=grading.prepared)
     finally:
         shutil.rmtree(submission.directory, ignore_errors=True)
     results, ran = judge(grading, report, defined, notebook=submission.main_file.endswith(".ipynb"))
@@ -272,7 +271,7 @@ def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = No
         notes.append("Your submission could not be loaded, so no check could run; fix the error shown above first.")
     return SubmissionResult(
         assignment=spec.name, title=spec.title, submission=submission.name, checks=tuple(results),
-        isolation=sandbox.description, device=_device_label(device), seconds=round(report.seconds, 2),
+        isolation=report.isolation or sandbox.description, device=_device_label(device), seconds=round(report.seconds, 2),
         budget=budget, stdout=report.stdout, stderr=report.stderr,
         load_error=(report.load_error + ("\n\n" + report.load_traceback if report.load_traceback else "")).strip(),
         notes=tuple(notes), ran=ran, seeds={"grading": GRADING_SEED}, graded_at=_now(), grader_version=__version__)
@@ -286,12 +285,12 @@ def judge(grading: Grading, report: ChildReport, defined: set[str], *, notebook:
     for c in grading.runnable:
         if PROBES[c.probe].measure is None:
             continue
-        outcome = report.outcomes.get(c.id, CheckOutcome(kind="not_run", message="not run"))
+        outcome = report.outcomes.get(c.id, CheckOutcome(kind=OutcomeKind.NOT_RUN, message="not run"))
         verdict = verdict_for(c, outcome, expected=reference.expected.get(c.id), defined=defined,
                               entry=spec.entry, labels=staged.test_labels if staged else None,
                               reference_metrics=reference.metrics, failure=report.failure, salvaged=report.salvaged)
         cause = check_diagnosis(outcome.message, outcome.traceback, report.failure, notebook=notebook) \
-            if outcome.kind == "error" else None
+            if outcome.kind is OutcomeKind.ERROR else None
         if cause is not None:
             found.append(cause)
             verdict = replace(verdict, found=f"{verdict.found}. {cause.summary[:1].upper()}{cause.summary[1:]}",
@@ -339,7 +338,7 @@ def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options
     expected = {}
     for c in static:
         outcome = report.outcomes[c.id]
-        if outcome.kind != "measured":
+        if outcome.kind is not OutcomeKind.MEASURED:
             raise RuntimeError(f"the reference failed check '{c.id}': {outcome.kind}: {outcome.message}\n{outcome.traceback}")
         expected[c.id] = outcome.data
     torch.save(expected, reference.directory / "expected.pt")
@@ -360,7 +359,7 @@ def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options
         run = measure(long_spec, submission, [accuracy_check], reference, sandbox=sandbox, limits=options.limits,
                       device=device, staged=staged, seed=seed, progress=progress)
         outcome = run.outcomes[accuracy_check.id]
-        if outcome.kind != "measured":
+        if outcome.kind is not OutcomeKind.MEASURED:
             raise RuntimeError(f"reference training failed (seed {seed}): {outcome.message}\n{outcome.traceback}\n{run.stderr[-2000:]}")
         accuracies.append(accuracy(outcome.data["predictions"], staged.test_labels))
         seconds.append(outcome.seconds)

@@ -1,7 +1,8 @@
 """Class grading: find every hand-in, grade what is not graded yet on N workers, store each result
 as it comes, and write the gradebooks, the per-student reports and the class summary.
 
-Each worker owns a fork server (grader.forkserver), so torch is imported once per worker. Results
+Each worker slot grades with an executor from a factory (grader.executors): by default its own fork
+server, so torch is imported once per worker; or a Dask cluster's workers. Results
 go to `<out>/grades.sqlite` keyed by content and grading key (grader.store): a re-run grades only
 what changed or is missing; identical hand-ins are graded once. One submission never stops the
 batch: whatever it does becomes its result; a failure of the grader itself leaves that student
@@ -22,9 +23,9 @@ from pathlib import Path
 from typing import Callable
 
 from grader import __version__
-from grader.api import GradeOptions, Grading, grade_with, prepare_grading, torch_hub
+from grader.api import GradeOptions, Grading, grade_with, prepare_grading
 from grader.discover import Discovery, Handin, discover, read_roster
-from grader.forkserver import ForkServer, ForkServerError
+from grader.executors import Executor, ExecutorFactory, local_pool
 from grader.report import (
     redact_hidden,
     write_canvas_grades,
@@ -118,10 +119,12 @@ def report_folders(handins: tuple[Handin, ...]) -> dict[str, str]:
 
 
 class _Workers:
-    """N threads, each grading hand-ins from a queue with its own fork server."""
+    """N threads, each grading hand-ins from a queue with the executor the factory gives its slot."""
 
-    def __init__(self, grading: Grading, options: BatchOptions, store: Store, key: str, on_result: OnResult) -> None:
-        self.grading, self.options, self.store, self.key, self.on_result = grading, options, store, key, on_result
+    def __init__(self, grading: Grading, jobs: int, executors: ExecutorFactory, store: Store, key: str,
+                 on_result: OnResult) -> None:
+        self.grading, self.jobs, self.executors = grading, jobs, executors
+        self.store, self.key, self.on_result = store, key, on_result
         self.failures: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -130,7 +133,7 @@ class _Workers:
         for item in todo:
             work.put(item)
         threads = [threading.Thread(target=self._work, args=(work, slot), daemon=True)
-                   for slot in range(min(self.options.jobs, len(todo)))]
+                   for slot in range(min(self.jobs, len(todo)))]
         for thread in threads:
             work.put(None)
             thread.start()
@@ -138,26 +141,16 @@ class _Workers:
             thread.join()
 
     def _work(self, work: queue.Queue, slot: int) -> None:
-        grading = replace(self.grading, sandbox=self.grading.sandbox.for_worker(slot))
-        server = None
-        if self.options.fork_server:
-            staged = grading.staged
-            server = ForkServer(grading.sandbox, device=self.grading.device,
-                                staged_dir=staged.directory if staged else None, torch_hub=torch_hub(),
-                                limits=self.grading.options.limits)
+        executor = self.executors(slot)
         try:
             while (item := work.get()) is not None:
-                self._grade(grading, *item, server)
+                self._grade(*item, executor)
         finally:
-            if server is not None:
-                server.close()
+            executor.close()
 
-    def _grade(self, grading: Grading, handin: Handin, content: str, server: ForkServer | None) -> None:
+    def _grade(self, handin: Handin, content: str, executor: Executor) -> None:
         try:
-            try:
-                result = grade_with(grading, handin.path, server=server)
-            except ForkServerError:  # the server broke down: this submission gets a one-off child
-                result = grade_with(grading, handin.path)
+            result = grade_with(self.grading, handin.path, executor=executor)
             self.store.put(content, self.key, result)
         except Exception as exc:  # noqa: BLE001 - a grader failure must not stop the batch
             with self._lock:
@@ -190,9 +183,11 @@ def write_student_outputs(entry: ClassEntry, out: Path, hidden: str) -> None:
 
 
 def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptions = BatchOptions(), *,
+              executors: ExecutorFactory | None = None,
               on_start: Callable[[int, int], None] = lambda todo, stored: None,
               on_result: OnResult = lambda handin, result: None) -> BatchRun:
-    """Grade every hand-in found in `source` (a folder or a zip) into `out`."""
+    """Grade every hand-in found in `source` (a folder or a zip) into `out`, `options.jobs` at a time, each
+    worker slot with the executor `executors` makes for it (default: the local pool of fork servers)."""
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     roster = read_roster(options.roster) if options.roster else None
@@ -211,7 +206,8 @@ def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptio
             seen.add(content)
             todo.append((h, content))
         on_start(len(todo), len(found.handins) - len(todo))
-        workers = _Workers(grading, options, store, key, on_result)
+        factory = executors or local_pool(grading.sandbox, fork_server=options.fork_server)
+        workers = _Workers(grading, options.jobs, factory, store, key, on_result)
         workers.run(todo)
         folders = report_folders(found.handins)
         entries = []

@@ -25,7 +25,7 @@ from rich.progress import (
 
 from grader import api
 from grader.data import DataNotFoundError
-from grader.isolation import IsolationUnavailable
+from grader.child.isolation import IsolationUnavailable
 from grader.load import SubmissionError
 from grader.report import (
     HIDDEN_POLICIES,

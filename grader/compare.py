@@ -6,7 +6,7 @@ from typing import Any
 from grader.probes import PROBES
 from grader.probes.base import JudgeContext, Verdict
 from grader.results import Status
-from grader.contract import CheckOutcome, TopLevelFailure
+from grader.contract import CheckOutcome, OutcomeKind, TopLevelFailure
 from grader.spec import Check
 
 
@@ -18,7 +18,7 @@ def verdict_for(check: Check, outcome: CheckOutcome, *, expected: dict[str, Any]
     code failed, if it did (a name it left undefined is an error caused by that, not a missing name)."""
     probe = PROBES[check.probe]
     expects = probe.expects
-    if outcome.kind == "measured":
+    if outcome.kind is OutcomeKind.MEASURED:
         if probe.needs_reference and expected is None:
             return Verdict(0.0, expects, "no recorded reference measurement for this check",
                            "the instructor must run: grader reference record <assignment>", status=Status.ERROR)
@@ -28,9 +28,9 @@ def verdict_for(check: Check, outcome: CheckOutcome, *, expected: dict[str, Any]
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             return Verdict(0.0, expects, f"the measurement sent by the grading process was malformed "
                                          f"({type(exc).__name__}: {exc})", status=Status.ERROR)
-    if outcome.kind == "measure_failed":
+    if outcome.kind is OutcomeKind.MEASURE_FAILED:
         return Verdict(0.0, expects, outcome.message, outcome.hint, status=Status.FAILED)
-    if outcome.kind == "missing":
+    if outcome.kind is OutcomeKind.MISSING:
         names = [str(n) for n in outcome.data.get("missing", ())] or list(check.needs)
         if failure is not None:
             caused = _caused_by_failure(names, failure, salvaged)
@@ -44,10 +44,10 @@ def verdict_for(check: Check, outcome: CheckOutcome, *, expected: dict[str, Any]
         return Verdict(0.0, f"{', '.join(check.needs)} defined at the top level of your file", found,
                        "names are case-sensitive: define exactly the names the brief asks for",
                        status=Status.MISSING)
-    if outcome.kind == "error":
+    if outcome.kind is OutcomeKind.ERROR:
         return Verdict(0.0, expects, f"your code raised {outcome.message}",
                        "the traceback under 'output' shows where", status=Status.ERROR)
-    if outcome.kind == "timeout":
+    if outcome.kind is OutcomeKind.TIMEOUT:
         return Verdict(0.0, expects, f"{outcome.message} ({check.name}: limit {check.timeout['cpu']:.0f} s on CPU, "
                                      f"{check.timeout['cuda']:.0f} s on CUDA)",
                        "look for an endless loop, a sleep, or training that is much slower than needed",

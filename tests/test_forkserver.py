@@ -2,11 +2,13 @@
 cannot harm the server or the submissions graded after it in the same server."""
 from __future__ import annotations
 
+from contextlib import closing
+
 import pytest
 
 from conftest import SUBMISSIONS, data_root, nobody_processes
 from grader import api
-from grader.forkserver import ForkServer
+from grader.executors import ForkServerChild
 
 CIFAR = SUBMISSIONS / "cifar_simplecnn"
 HOSTILE = SUBMISSIONS / "forkserver"
@@ -19,9 +21,8 @@ def grading() -> api.Grading:
                                api.GradeOptions(only=STATIC, data_root=data_root()))
 
 
-def _server(grading: api.Grading) -> ForkServer:
-    return ForkServer(grading.sandbox, device=grading.device, staged_dir=None, torch_hub=api.torch_hub(),
-                      limits=grading.options.limits)
+def _server(grading: api.Grading) -> closing[ForkServerChild]:
+    return closing(ForkServerChild(grading.sandbox))
 
 
 def _outcome(result) -> list[tuple[str, float]]:
@@ -36,25 +37,25 @@ def test_forked_children_grade_like_fresh_ones(grading: api.Grading) -> None:
     with _server(grading) as server:
         for name in FRESH_VS_FORKED:
             fresh = api.grade_with(grading, CIFAR / f"{name}.py")
-            forked = api.grade_with(grading, CIFAR / f"{name}.py", server=server)
+            forked = api.grade_with(grading, CIFAR / f"{name}.py", executor=server)
             assert _outcome(forked) == _outcome(fresh), name
             assert [c.found for c in forked.checks] == [c.found for c in fresh.checks], name
-        assert server.starts == 1
+        assert server.server.starts == 1
     assert not nobody_processes()
 
 
 def test_hostile_submissions_cannot_harm_the_server_or_the_next_submission(grading: api.Grading) -> None:
     correct = CIFAR / "correct_attributes.py"
     with _server(grading) as server:
-        killed = api.grade_with(grading, HOSTILE / "kills_server.py", server=server)
-        after_kill = api.grade_with(grading, correct, server=server)
-        starts_after_kill = server.starts
-        stopped = api.grade_with(grading, HOSTILE / "stops_server.py", server=server)
-        after_stop = api.grade_with(grading, correct, server=server)
-        starts_after_stop = server.starts
-        spy = api.grade_with(grading, HOSTILE / "leaves_spy.py", server=server)
-        after_spy = api.grade_with(grading, correct, server=server)
-        tmp_report = api.grade_with(grading, HOSTILE / "reports_tmp.py", server=server)
+        killed = api.grade_with(grading, HOSTILE / "kills_server.py", executor=server)
+        after_kill = api.grade_with(grading, correct, executor=server)
+        starts_after_kill = server.server.starts
+        stopped = api.grade_with(grading, HOSTILE / "stops_server.py", executor=server)
+        after_stop = api.grade_with(grading, correct, executor=server)
+        starts_after_stop = server.server.starts
+        spy = api.grade_with(grading, HOSTILE / "leaves_spy.py", executor=server)
+        after_spy = api.grade_with(grading, correct, executor=server)
+        tmp_report = api.grade_with(grading, HOSTILE / "reports_tmp.py", executor=server)
     full = [("passed", p) for p in (2.0, 2.0, 1.0, 1.0, 2.0)]
     # Killing the server takes its sandbox and the submission down: no point, an honest error.
     assert killed.score == 0 and {c.status.value for c in killed.checks} == {"error"}

@@ -1,14 +1,14 @@
 """Runs inside the isolated child: load the submission, run each probe's measure half, stream
 measurements to the parent. Never judges, never sees expected values or labels.
 
-Protocol (one JSON object per line on the channel fd): hello, [cell_error], loaded | load_error,
-then per check start → progress* → measured | measure_failed | error | missing, and finally done.
-Tensors travel in a `.pt` file per check that the parent reads with `torch.load(weights_only=True)`.
-Notebooks are executed in a kernel and measured there (grader.kernel); the events are the same.
+Events (grader.contract, one JSON line each on the channel fd): Hello, [TopLevelFailure], Loaded |
+LoadError, then per check CheckStarted → Progress* → Measured | MeasureFailed | CheckError | Missing,
+and finally Done. Tensors travel in a `.pt` file per check that the parent reads with
+`torch.load(weights_only=True)`. Notebooks are executed in a kernel and measured there
+(grader.inside.kernel); the events are the same.
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -17,26 +17,44 @@ import types
 from pathlib import Path
 from typing import Any
 
+from grader.contract import (
+    CheckError,
+    CheckJob,
+    CheckStarted,
+    ChildView,
+    Done,
+    Event,
+    Hello,
+    Loaded,
+    LoadError,
+    Measured,
+    MeasureFailed,
+    Missing,
+    Progress,
+    TopLevelFailure,
+    encode_event,
+)
+from grader.tensors import split_tensors
+
 # Captured before any student code runs: a submission that patches these later cannot change
 # how the worker talks to the parent.
-_dumps = json.dumps
 _write = os.write
 _exact_type = type
 
 
 class Channel:
-    """Line-delimited JSON to the parent on an inherited pipe."""
+    """Events to the parent, one line each, on an inherited pipe."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
 
-    def send(self, event: str, **fields: Any) -> None:
+    def send(self, event: Event) -> None:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except Exception:  # noqa: BLE001 - a student may have replaced the stream
                 pass
-        data = (_dumps({"event": event, **fields}, default=str) + "\n").encode()
+        data = encode_event(event)
         while data:
             data = data[_write(self.fd, data):]
 
@@ -47,23 +65,6 @@ def _student_traceback(exc: BaseException, submission_dir: str) -> str:
     start = next((i for i, f in enumerate(frames) if f.filename.startswith(submission_dir)), len(frames))
     lines = traceback.format_list(frames[start:]) + traceback.format_exception_only(_exact_type(exc), exc)
     return "".join(lines)
-
-
-def _split_tensors(value: Any, tensors: dict[str, Any]) -> Any:
-    """Replace plain tensors by {'__tensor__': key} references, collecting them in `tensors`."""
-    import torch
-
-    if _exact_type(value) is torch.Tensor:
-        key = f"t{len(tensors)}"
-        tensors[key] = value.detach().cpu().contiguous()
-        return {"__tensor__": key}
-    if isinstance(value, torch.Tensor):
-        raise TypeError(f"a tensor subclass ({_exact_type(value).__qualname__}) cannot be measured")
-    if isinstance(value, dict):
-        return {str(k): _split_tensors(v, tensors) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_split_tensors(v, tensors) for v in value]
-    return value
 
 
 class ImportBudgetExceeded(BaseException):
@@ -109,42 +110,40 @@ def load_submission(path: Path, import_budget: float) -> tuple[dict[str, Any], B
     return module.__dict__, None
 
 
-def run_check(channel: Any, check: dict[str, Any], job: dict[str, Any], namespace: dict[str, Any],
-              save: Any, load: Any) -> None:
+def run_check(channel: Any, check: CheckJob, view: ChildView, namespace: dict[str, Any], inputs: dict[str, Any],
+              save: Any) -> None:
     """Measure one check on `namespace` (the submission's globals) and send the outcome."""
     from grader.probes import PROBES
     from grader.probes.base import MeasureContext, MeasureError
 
-    check_id = check["id"]
-    channel.send("start", check=check_id)
-    missing = [name for name in check["needs"] if name not in namespace]
+    job = view.job
+    channel.send(CheckStarted(check=check.id))
+    missing = [name for name in check.needs if name not in namespace]
     if missing:
-        channel.send("missing", check=check_id, names=missing)
+        channel.send(Missing(check=check.id, names=tuple(missing)))
         return
-    inputs = load(check["inputs"], weights_only=True) if check.get("inputs") else {}
     ctx = MeasureContext(
-        namespace=namespace, entry=tuple(job["entry"]), device=job["device"], seed=job["seed"],
-        dataset=job["dataset"], input_channels=job["input_channels"], image_size=job["image_size"],
-        num_classes=job["num_classes"], inputs=inputs,
-        staged_dir=Path(job["staged_dir"]) if job.get("staged_dir") else None,
-        submission_dir=job["submission_dir"],
-        progress=lambda message: channel.send("progress", check=check_id, message=str(message)))
+        namespace=namespace, entry=job.entry, device=job.device, seed=job.seed, dataset=job.dataset,
+        input_channels=job.input_channels, image_size=job.image_size, num_classes=job.num_classes,
+        inputs=inputs.get(check.inputs, {}) if check.inputs else {}, staged_dir=job.staged_dir,
+        submission_dir=view.submission_dir,
+        progress=lambda message: channel.send(Progress(check=check.id, message=str(message)[:300])))
     try:
-        data = PROBES[check["probe"]].measure(ctx, check["params"])
+        data = PROBES[check.probe].measure(ctx, check.params)
         tensors: dict[str, Any] = {}
-        data = _split_tensors(data, tensors)
+        data = split_tensors(data, tensors)
     except MeasureError as exc:
-        channel.send("measure_failed", check=check_id, found=exc.found, hint=exc.hint)
+        channel.send(MeasureFailed(check=check.id, found=exc.found, hint=exc.hint))
         return
     except BaseException as exc:  # noqa: BLE001 - SystemExit/KeyboardInterrupt from student code too
-        channel.send("error", check=check_id, message=ctx.describe(exc),
-                     traceback=_student_traceback(exc, job["submission_dir"]))
+        channel.send(CheckError(check=check.id, message=ctx.describe(exc),
+                                traceback=_student_traceback(exc, view.submission_dir)))
         return
     tensor_file = ""
     if tensors:
-        tensor_file = str(Path(job["out_dir"]) / f"{check_id}.pt")
+        tensor_file = str(Path(view.out_dir) / f"{check.id}.pt")
         save(tensors, tensor_file)
-    channel.send("measured", check=check_id, data=data, tensors=tensor_file)
+    channel.send(Measured(check=check.id, data=data, tensors=tensor_file))
 
 
 def _load_error_message(exc: BaseException) -> str:
@@ -164,9 +163,10 @@ def _load_error_message(exc: BaseException) -> str:
     return f"{_exact_type(exc).__name__}: {exc}"
 
 
-def _salvage(path: Path, namespace: dict[str, Any], failure: BaseException, entry: list[str]) -> dict[str, Any] | None:
+def _salvage(path: Path, namespace: dict[str, Any], failure: BaseException, entry: tuple[str, ...],
+             traceback_text: str) -> TopLevelFailure | None:
     """Run the definitions after the failed top-level statement, or around the blocks that do not parse
-    (grader.salvage); the 'salvaged' event's fields, or None when the failure is not in top-level code."""
+    (grader.salvage); the event that says so, or None when the failure is not in top-level code."""
     from grader import salvage
 
     source, where = path.read_bytes().decode("utf-8", "replace"), dict(module_name="submission", protected=set(entry))
@@ -177,62 +177,64 @@ def _salvage(path: Path, namespace: dict[str, Any], failure: BaseException, entr
                                      salvage.failing_line(failure.__traceback__, str(path)), **where)
     if done is None:
         return None
-    return {"where": done.where, "source": done.source, "exception": _exact_type(failure).__name__,
-            "message": str(failure.msg if isinstance(failure, SyntaxError) else failure)[:2000],
-            "budget": isinstance(failure, ImportBudgetExceeded), "ends_program": done.ends_program,
-            **done.report.to_json()}
+    return TopLevelFailure.from_dict({
+        "where": done.where, "source": done.source, "exception": _exact_type(failure).__name__,
+        "message": str(failure.msg if isinstance(failure, SyntaxError) else failure)[:2000],
+        "traceback": traceback_text, "salvaged": True, "budget": isinstance(failure, ImportBudgetExceeded),
+        "ends_program": done.ends_program, **done.report.to_json()})
 
 
-def _load(job: dict[str, Any], channel: Channel) -> dict[str, Any] | None:
+def _load(view: ChildView, channel: Channel) -> dict[str, Any] | None:
     """Import the submission; when its top-level code fails, salvage its definitions (if the spec
-    allows). The namespace to grade, or None after a load_error."""
-    path = Path(job["submission"])
+    allows). The namespace to grade, or None after a LoadError."""
+    path, job = Path(view.submission), view.job
     try:
-        namespace, failure = load_submission(path, job["import_budget"])
+        namespace, failure = load_submission(path, job.import_budget)
     except SyntaxError as exc:  # the file does not compile: nothing of it ran
         failure, namespace = exc, sys.modules["submission"].__dict__
     except BaseException as exc:  # noqa: BLE001 - a hostile compile (e.g. a recursion bomb)
         failure, namespace = exc, None
     if failure is None:
         return namespace
+    traceback_text = _student_traceback(failure, view.submission_dir)
     salvaged = None
-    if namespace is not None and job["salvage"] and not isinstance(failure, MemoryError):
+    if namespace is not None and job.salvage and not isinstance(failure, MemoryError):
         try:
-            salvaged = _salvage(path, namespace, failure, job["entry"])
+            salvaged = _salvage(path, namespace, failure, job.entry, traceback_text)
         except SyntaxError:  # beyond repair
             salvaged = None
-    traceback_text = _student_traceback(failure, job["submission_dir"])
     if salvaged is not None:
-        channel.send("salvaged", traceback=traceback_text, **salvaged)
-        if any(name in namespace for name in job["entry"]):
+        channel.send(salvaged)
+        if any(name in namespace for name in job.entry):
             return namespace
-    channel.send("load_error", message=_load_error_message(failure), traceback=traceback_text)
+    channel.send(LoadError(message=_load_error_message(failure), traceback=traceback_text))
     return None
 
 
 def main(job_path: str) -> None:
-    job = json.loads(Path(job_path).read_text())
-    channel = Channel(job["channel_fd"])
-    if job["submission"].endswith(".ipynb"):
-        from grader.kernel import grade_notebook
+    view = ChildView.from_json(Path(job_path).read_text())
+    channel = Channel(view.channel_fd)
+    if view.submission.endswith(".ipynb"):
+        from grader.inside.kernel import grade_notebook
 
-        channel.send("hello", pid=os.getpid())
-        grade_notebook(job, job_path, channel)
-        channel.send("done")
+        channel.send(Hello(pid=os.getpid()))
+        grade_notebook(view, job_path, channel)
+        channel.send(Done())
         os._exit(0)
     import torch
 
     save, load = torch.save, torch.load  # captured before student code, like the above
-    torch.set_num_threads(job["threads"])
-    channel.send("hello", pid=os.getpid(), torch=torch.__version__)
-    namespace = _load(job, channel)
+    torch.set_num_threads(view.job.limits.threads)
+    channel.send(Hello(pid=os.getpid(), torch=torch.__version__))
+    inputs = load(view.inputs, weights_only=True) if view.inputs else {}
+    namespace = _load(view, channel)
     if namespace is None:
-        channel.send("done")
+        channel.send(Done())
         os._exit(0)
-    channel.send("loaded", defined=[n for n in job["entry"] if n in namespace])
-    for check in job["checks"]:
-        run_check(channel, check, job, namespace, save, load)
-    channel.send("done")
+    channel.send(Loaded(defined=tuple(n for n in view.job.entry if n in namespace)))
+    for check in view.job.checks:
+        run_check(channel, check, view, namespace, inputs, save)
+    channel.send(Done())
     os._exit(0)
 
 

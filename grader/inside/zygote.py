@@ -28,10 +28,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader.proctree import child_pids
-from grader.run import CHANNEL_FD, apply_rlimits
+from grader.child.limits import apply_rlimits
+from grader.child.reaper import become_subreaper, kill_children
+from grader.contract import CHANNEL_FD
 
-PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
+PR_SET_DUMPABLE = 4
 POLL_SECONDS = 0.05
 """How often the server looks whether the running child has exited."""
 
@@ -47,29 +48,11 @@ def preload() -> None:
     import torchvision  # noqa: F401
 
     import grader.probes  # noqa: F401
-    import grader.worker  # noqa: F401
+    import grader.inside.worker  # noqa: F401
 
 
 def _prctl(option: int, value: int) -> None:
     ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
-
-
-def kill_all_children() -> int:
-    """SIGKILL every descendant (orphans are re-parented to us, the subreaper) until none is left."""
-    killed = 0
-    while children := child_pids(os.getpid()):
-        for pid in children:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except ProcessLookupError:
-                pass
-        for pid in children:
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
-    return killed
 
 
 def _wipe(folder: str) -> None:
@@ -99,7 +82,7 @@ def _child(request: dict[str, Any], fds: list[int], server: socket.socket) -> No
         os.environ.clear()
         os.environ.update(request["env"])
         apply_rlimits(request["rlimits"])
-        from grader.worker import main
+        from grader.inside.worker import main
 
         main(request["job"])
     except BaseException:  # noqa: BLE001 - whatever happens, the child must not return into the server
@@ -126,7 +109,7 @@ class _Running:
                 done, status = self.pid, 0
             if done:
                 self.status = status
-                kill_all_children()
+                kill_children()
         return self.status is not None
 
     @property
@@ -166,7 +149,7 @@ def serve(sock: socket.socket, wipe_scratch: bool) -> None:
                     os.killpg(child.pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
-            killed = kill_all_children()
+            killed = kill_children()
             child.poll()
             for scratch in ("/tmp", "/dev/shm") if wipe_scratch else ():
                 _wipe(scratch)
@@ -180,7 +163,7 @@ def serve(sock: socket.socket, wipe_scratch: bool) -> None:
 def main(fd: int, wipe_scratch: bool) -> None:
     sock = socket.socket(fileno=fd)
     _prctl(PR_SET_DUMPABLE, 0)
-    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    become_subreaper()
     preload()
     sock.send(json.dumps({"ready": os.getpid()}).encode())
     serve(sock, wipe_scratch)

@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from grader.contract import ChildView, ContractError, Event, LoadError, Loaded, TopLevelFailure, decode_event, encode_event
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -44,15 +46,14 @@ def _client_class() -> type:
 
 
 def _relay_events(fifo: Path, channel: Any) -> None:
-    """Forward the kernel's events to the parent (which judges them as it judges a .py child's)."""
+    """Forward the kernel's events to the parent (which validates them as it does a .py child's)."""
     with open(fifo, encoding="utf-8") as events:
         for line in events:
             try:
-                event = json.loads(line)
-                name = event.pop("event")
-            except (ValueError, TypeError, KeyError, AttributeError):
+                event = decode_event(line)
+            except ContractError:
                 continue  # not ours; the parent notices missing results
-            channel.send(name, **event)
+            channel.send(event)
 
 
 def _failure(number: int, source: str, ename: str, evalue: str, traceback: str, budget: bool = False) -> dict[str, Any]:
@@ -120,41 +121,41 @@ def _run_cells(client: Any, notebook: Any, cell_timeout: float) -> dict[str, Any
     return {}
 
 
-def _kernel_env(job: dict[str, Any], runtime: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": job["lib"], "JUPYTER_RUNTIME_DIR": str(runtime),
+def _kernel_env(view: ChildView, runtime: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": view.lib, "JUPYTER_RUNTIME_DIR": str(runtime),
             "IPYTHONDIR": str(runtime.parent / ".ipython"), "JUPYTER_PLATFORM_DIRS": "1"}
 
 
-def grade_notebook(job: dict[str, Any], job_path: str, channel: Any) -> None:
+def grade_notebook(view: ChildView, job_path: str, channel: Any) -> None:
     """Execute the notebook, report how far it got, then run the checks in its kernel."""
     import threading
 
     import nbformat
     from jupyter_client.manager import AsyncKernelManager
 
-    notebook = nbformat.read(job["submission"], as_version=4)
+    notebook, timeout = nbformat.read(view.submission, as_version=4), view.job.limits.cell_timeout
     runtime = Path(os.environ.get("HOME", "/tmp")) / ".jupyter-runtime"
     runtime.mkdir(parents=True, exist_ok=True)
     manager = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(runtime / "kernel-ipc"))
-    client = _client_class()(notebook, km=manager, timeout=job["cell_timeout"], kernel_name="python3",
+    client = _client_class()(notebook, km=manager, timeout=timeout, kernel_name="python3",
                              resources={"metadata": {"path": os.getcwd()}})
-    with client.setup_kernel(env=_kernel_env(job, runtime), cwd=os.getcwd()):
-        failure = _run_cells(client, notebook, job["cell_timeout"])
+    with client.setup_kernel(env=_kernel_env(view, runtime), cwd=os.getcwd()):
+        failure = _run_cells(client, notebook, timeout)
         if failure:
             print(f"\n[grader] {_summary(failure)}\n{failure['traceback']}", file=sys.stderr, flush=True)
-        if failure.get("dead"):
-            channel.send("load_error", message=f"the notebook's kernel died: {_summary(failure)}", traceback="")
+        if failure.pop("dead", False):
+            channel.send(LoadError(message=f"the notebook's kernel died: {_summary(failure)}"))
             return
-        if failure and job["salvage"]:
-            channel.send("salvaged", **{**failure, **_salvage(client, notebook, failure, job)})
-        elif failure:
-            channel.send("cell_error", **failure)
-        channel.send("loaded", defined=[])
+        if failure:
+            salvaged = _salvage(client, notebook, failure, view) if view.job.salvage else {}
+            failure.pop("cell")
+            channel.send(TopLevelFailure.from_dict({**failure, **salvaged, "salvaged": bool(salvaged)}))
+        channel.send(Loaded())
         client.timeout = None  # each check has its own deadline, enforced by the parent
         fifo = _fifo()
         relay = threading.Thread(target=_relay_events, args=(fifo, channel), daemon=True)
         relay.start()
-        _execute(client, notebook, f"import grader.kernel as _cnn_grader_kernel\n"
+        _execute(client, notebook, f"import grader.inside.kernel as _cnn_grader_kernel\n"
                                    f"_cnn_grader_kernel.run_checks({job_path!r}, {str(fifo)!r})")
         relay.join(timeout=5)
 
@@ -184,7 +185,7 @@ def _execute(client: Any, notebook: Any, source: str) -> None:
               file=sys.stderr, flush=True)
 
 
-def _salvage(client: Any, notebook: Any, failure: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+def _salvage(client: Any, notebook: Any, failure: dict[str, Any], view: ChildView) -> dict[str, Any]:
     """Run the definitions of the cells from the failed one on, in the kernel (grader.salvage);
     the salvaged event's report fields."""
     from grader.notebook import graded_cells
@@ -192,10 +193,10 @@ def _salvage(client: Any, notebook: Any, failure: dict[str, Any], job: dict[str,
     plan = Path(os.environ.get("HOME", "/tmp")) / "salvage-plan.json"
     result = plan.with_name("salvage-result.json")
     plan.write_text(json.dumps({
-        "failed_cell": failure["cell"], "entry": job["entry"], "result": str(result),
+        "failed_cell": failure["cell"], "entry": list(view.job.entry), "result": str(result),
         "cells": [[number, cell.source] for number, cell in graded_cells(notebook) if number >= failure["cell"]]}))
     client.timeout = SALVAGE_SECONDS
-    _execute(client, notebook, f"import grader.kernel as _cnn_grader_kernel\n"
+    _execute(client, notebook, f"import grader.inside.kernel as _cnn_grader_kernel\n"
                                f"_cnn_grader_kernel.salvage_cells({str(plan)!r})")
     try:
         report = json.loads(result.read_text())
@@ -206,13 +207,13 @@ def _salvage(client: Any, notebook: Any, failure: dict[str, Any], job: dict[str,
 
 
 class _FifoChannel:
-    """The kernel side of the channel: JSON lines into the driver's FIFO."""
+    """The kernel side of the channel: event lines into the driver's FIFO."""
 
     def __init__(self, path: str) -> None:
-        self._file, self._dumps = open(path, "w", encoding="utf-8"), json.dumps
+        self._file = open(path, "wb")
 
-    def send(self, event: str, **fields: Any) -> None:
-        self._file.write(self._dumps({"event": event, **fields}, default=str) + "\n")
+    def send(self, event: Event) -> None:
+        self._file.write(encode_event(event))
         self._file.flush()
 
     def close(self) -> None:
@@ -224,14 +225,15 @@ def run_checks(job_path: str, fifo: str) -> None:
     import torch
     from IPython import get_ipython
 
-    from grader.worker import run_check
+    from grader.inside.worker import run_check
 
-    job = json.loads(Path(job_path).read_text())
-    torch.set_num_threads(job["threads"])
+    view = ChildView.from_json(Path(job_path).read_text())
+    torch.set_num_threads(view.job.limits.threads)
+    inputs = torch.load(view.inputs, weights_only=True) if view.inputs else {}
     channel, namespace = _FifoChannel(fifo), get_ipython().user_ns
     try:
-        for check in job["checks"]:
-            run_check(channel, check, job, namespace, torch.save, torch.load)
+        for check in view.job.checks:
+            run_check(channel, check, view, namespace, inputs, torch.save)
     finally:
         channel.close()
 

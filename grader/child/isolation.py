@@ -30,6 +30,8 @@ PACKAGE_PARENT = Path(grader.__file__).resolve().parent.parent
 
 CHILD_ROOT = Path("/grading")
 """Where the strong level mounts the child's folders."""
+FRESH_DIRS = ("/tmp", "/dev")
+"""Folders the sandbox creates empty (tmpfs, devices)."""
 
 
 class IsolationUnavailable(RuntimeError):
@@ -55,6 +57,11 @@ class Sandbox:
     @property
     def strong(self) -> bool:
         return self.level == "strong"
+
+    @property
+    def python(self) -> str:
+        """The interpreter as the child runs it."""
+        return _child_python() if self.strong else sys.executable
 
     @property
     def drops_root(self) -> bool:
@@ -117,13 +124,29 @@ def _is_hidden(path: Path) -> bool:
     return path == PACKAGE_PARENT or path in PACKAGE_PARENT.parents
 
 
-def _python_mounts() -> list[Mount]:
-    """The interpreter, its standard library and its site-packages, read-only at the same paths."""
+@functools.lru_cache(maxsize=1)
+def _python_mounts() -> tuple[Mount, ...]:
+    """The interpreter, its standard library and its site-packages, read-only: at the same paths, except
+    those under a folder the sandbox makes afresh (a virtualenv under /tmp), which go under CHILD_ROOT so
+    that the child's /tmp is empty wherever the grader is installed."""
     roots = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     roots |= {Path(p).resolve() for p in [*site.getsitepackages(), site.getusersitepackages()] if Path(p).is_dir()}
     roots = {r for r in roots if not _is_hidden(r) and not str(r).startswith(("/usr/", "/etc/"))}
     kept = sorted(r for r in roots if not any(o in r.parents for o in roots))
-    return [Mount(r, r) for r in kept]
+    fresh = [Path(d) for d in FRESH_DIRS]
+    return tuple(Mount(r, CHILD_ROOT / "python" / str(i) if any(f in r.parents for f in fresh) else r)
+                 for i, r in enumerate(kept))
+
+
+def _child_python() -> str:
+    """The interpreter's path as a strongly isolated child sees it (through a venv's own path, so the
+    venv's site-packages are found)."""
+    executable = Path(sys.executable).absolute()
+    for m in _python_mounts():
+        for base in (Path(sys.prefix).absolute(), m.host):
+            if base.resolve() == m.host and base in executable.parents:
+                return str(m.child / executable.relative_to(base))
+    return str(executable)
 
 
 @functools.lru_cache(maxsize=1)

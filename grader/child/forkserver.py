@@ -1,5 +1,5 @@
 """The parent's side of a fork server: one sandboxed process per batch worker that has torch and
-the grader imported, and forks a fresh grading child per submission (grader.zygote is its inside).
+the grader imported, and forks a fresh grading child per submission (grader.inside.zygote is its inside).
 
 Start-up (a new interpreter, `import torch`, ~1-3 s) is paid once per worker instead of once per
 submission. Isolation is unchanged: the server runs in the same sandbox a one-off child gets,
@@ -19,17 +19,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from grader.child.isolation import CHILD_ROOT, Mount, Sandbox
+from grader.child.launch import shared_mounts, worker_command
+from grader.child.limits import apply_rlimits, child_env, rlimits_for
+from grader.child.reaper import kill_registered, start_registered
 from grader.contract import ChildJob, Limits
-from grader.isolation import CHILD_ROOT, Mount, Sandbox
-from grader.run import (
-    apply_rlimits,
-    child_env,
-    kill_registered,
-    rlimits_for,
-    shared_mounts,
-    start_registered,
-    worker_command,
-)
 
 START_TIMEOUT = 120.0
 """Seconds a server may take to start (import torch in a cold page cache)."""
