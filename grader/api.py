@@ -115,7 +115,8 @@ class GradeOptions:
 
     data_root: Path | None = None
     device: str = "auto"
-    isolation: str = "auto"
+    isolation: str = "strong"
+    """strong (refuse to run without a sandbox), auto (strong where possible) or basic."""
     visible_only: bool = False
     protocol: str | None = None
     """Override every training check's protocol (e.g. 'quick' for `grader check`)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import tomllib
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -25,7 +25,7 @@ from rich.progress import (
 
 from grader import api
 from grader.data import DataNotFoundError
-from grader.child.isolation import IsolationUnavailable
+from grader.child.isolation import IsolationUnavailable, detect
 from grader.load import SubmissionError
 from grader.report import (
     HIDDEN_POLICIES,
@@ -49,8 +49,10 @@ _common = [
     click.option("--data-root", type=click.Path(path_type=Path), default=None,
                  help="Dataset folder (else $GRADER_DATA, else the user cache dir)."),
     click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True),
-    click.option("--isolation", type=click.Choice(["auto", "strong", "basic"]), default="auto", show_default=True,
-                 help="strong = bubblewrap sandbox (fails if unavailable); auto = strong where possible."),
+    click.option("--isolation", type=click.Choice(["auto", "strong", "basic"]), default=None,
+                 help="strong = bubblewrap sandbox, refuse to run without it [default for grade, batch, validate, ci]; "
+                      "basic = no sandbox: student code can read your files and use the network; "
+                      "auto = strong where possible [default for check]."),
     click.option("--download", is_flag=True, help="Let torchvision download missing datasets."),
     click.option("--cell-timeout", type=click.FloatRange(min=1), default=Limits.cell_timeout, show_default=True,
                  help="Seconds one notebook cell may run before it is interrupted."),
@@ -88,10 +90,10 @@ def _progress(label: str) -> Iterator[api.ProgressFn]:
         yield update
 
 
-def _options(data_root: Path | None, device: str, isolation: str, download: bool, cell_timeout: float,
-             **extra) -> api.GradeOptions:
-    return api.GradeOptions(data_root=data_root, device=device, isolation=isolation, download=download,
-                            limits=Limits(cell_timeout=cell_timeout), **extra)
+def _options(data_root: Path | None, device: str, isolation: str | None, download: bool, cell_timeout: float,
+             default_isolation: str = "strong", **extra) -> api.GradeOptions:
+    return api.GradeOptions(data_root=data_root, device=device, isolation=isolation or default_isolation,
+                            download=download, limits=Limits(cell_timeout=cell_timeout), **extra)
 
 
 def _write_reports(result: SubmissionResult, out: Path | None, *, show_hidden: bool) -> Path | None:
@@ -137,7 +139,7 @@ def check(assignment: str, submission: Path, out: Path | None, **common) -> None
     """The student's command: visible checks only, quick training protocol."""
     with _user_errors():
         spec = api.find_assignment(assignment)
-        options = _options(**common, visible_only=True, protocol="quick")
+        options = _options(**common, default_isolation="auto", visible_only=True, protocol="quick")
         with _progress(f"checking {submission.name}") as progress:
             result = api.grade(spec, submission, options=options, progress=progress)
     print_result(result, console, show_hidden=False)
@@ -168,7 +170,7 @@ def validate(assignment: str, out: Path | None, **common) -> None:
 
 
 CI_CONFIG = Path(".cnn-grader.toml")
-CI_KEYS = {"assignment": str, "submission": str, "fail_under": (int, float), "hidden": str}
+CI_KEYS = {"assignment": str, "submission": str, "fail_under": (int, float), "hidden": str, "isolation": str}
 
 
 def _ci_config(path: Path | None) -> dict:
@@ -184,7 +186,11 @@ def _ci_config(path: Path | None) -> dict:
     for key, value in config.items():
         if key not in CI_KEYS or not isinstance(value, CI_KEYS[key]) or isinstance(value, bool):
             raise click.UsageError(f"{path}: unknown key or wrong type: {key} = {value!r}; keys: assignment, "
-                                   "submission (strings), fail_under (number), hidden (names or hide)")
+                                   "submission (strings), fail_under (number), hidden (names or hide), "
+                                   "isolation (strong, auto or basic)")
+    if config.get("isolation", "strong") not in ("strong", "auto", "basic"):
+        raise click.UsageError(f"{path}: isolation must be strong, auto (strong where the machine allows it, "
+                               f"else basic) or basic, not {config['isolation']!r}")
     if "submission" in config:
         config["submission"] = str(path.parent / config["submission"])
     return config
@@ -221,7 +227,8 @@ def ci(assignment: str | None, submission: Path | None, config: Path | None, jun
         if not 0 <= fail_under <= 100 or hidden not in HIDDEN_POLICIES:
             raise click.UsageError(f"fail_under must be within 0..100 and hidden one of {HIDDEN_POLICIES}")
         spec = api.find_assignment(assignment)
-        options = _options(**common, only=tuple(filter(None, only.split(","))))
+        options = _options(**common, default_isolation=settings.get("isolation", "strong"),
+                           only=tuple(filter(None, only.split(","))))
         with _progress(f"grading {submission.name}") as progress:
             result = api.grade(spec, submission, options=options, progress=progress)
     shown = redact_hidden(result, hidden)
@@ -255,25 +262,41 @@ def ci(assignment: str | None, submission: Path | None, config: Path | None, jun
 @click.option("--canvas-column", default="", help="Grade column header in canvas-grades.csv [default: the title].")
 @click.option("--only", default="", help="Comma-separated check ids to run.")
 @click.option("--no-fork-server", is_flag=True, help="Start a new interpreter per submission (slower).")
+@click.option("--cluster", default=None, metavar="WHERE",
+              help="Grade on a Dask cluster: local:N (N worker processes here), tcp://HOST:PORT (a running "
+                   "scheduler), or slurm, pbs, sge, lsf (--jobs batch jobs through dask-jobqueue).")
+@click.option("--cluster-config", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="YAML in Dask's jobqueue layout (jobqueue: slurm: cores, memory, queue...) for --cluster slurm etc.")
 @click.option("--hidden", type=click.Choice(HIDDEN_POLICIES), default="names", show_default=True,
               help="Hidden checks in the students' report.html/results.json: name and points only, or left out.")
 @common_options
 def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roster: Path | None, regrade: bool,
-          canvas_column: str, only: str, no_fork_server: bool, hidden: str, **common) -> None:
+          canvas_column: str, only: str, no_fork_server: bool, cluster: str | None, cluster_config: Path | None,
+          hidden: str, **common) -> None:
     """Grade a class: SUBMISSIONS is a folder or zip (files, per-student folders, a Canvas export).
 
     Exit 0 when every hand-in has a result (whatever the scores), 1 when the grader itself failed on
     some (they are pending; run again to retry), 2 for a set-up problem."""
     from grader.batch import BatchOptions, default_jobs, run_batch
     from grader.discover import DiscoveryError, RosterError
+    from grader.executors import ClusterError
     from grader.store import StoreError
 
-    jobs = jobs or default_jobs()
-    options = BatchOptions(jobs=jobs, regrade=regrade, roster=roster, canvas_column=canvas_column,
-                           fork_server=not no_fork_server, hidden=hidden,
-                           grade=_options(**common, only=tuple(filter(None, only.split(",")))))
-    with _user_errors(DiscoveryError, RosterError, StoreError), _batch_progress() as (on_start, on_result):
-        run = run_batch(api.find_assignment(assignment), submissions, out, options,
+    grade_options = _options(**common, only=tuple(filter(None, only.split(","))))
+    with _user_errors(DiscoveryError, RosterError, StoreError, ClusterError), ExitStack() as stack:
+        executors = None
+        if cluster:
+            from grader.executors.cluster import DaskCluster
+
+            pool = stack.enter_context(DaskCluster(cluster, isolation=grade_options.isolation,
+                                                   workers=jobs or 2, config=cluster_config))
+            jobs, executors = pool.slots, pool.executor
+            console.print(f"grading on the Dask cluster {pool.description}", highlight=False)
+        jobs = jobs or default_jobs()
+        options = BatchOptions(jobs=jobs, regrade=regrade, roster=roster, canvas_column=canvas_column,
+                               fork_server=not no_fork_server, hidden=hidden, grade=grade_options)
+        on_start, on_result = stack.enter_context(_batch_progress())
+        run = run_batch(api.find_assignment(assignment), submissions, out, options, executors=executors,
                         on_start=on_start, on_result=on_result)
     console.print(f"{len(run.result.entries)} students: {run.graded} graded now, {run.stored} from the database"
                   + (f", [bold red]{run.failed} failed[/] (pending; run again to retry)" if run.failed else "")
@@ -331,11 +354,16 @@ def list_() -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=Path("demo-reports"), show_default=True)
 @common_options
 def demo(out: Path, **common) -> None:
-    """Grade every assignment's bundled examples as a class (`grader batch`), with their reports."""
+    """Grade every assignment's bundled examples as a class (`grader batch`), with their reports. The examples
+    are trusted code: where no sandbox is available they are graded at basic isolation, and it says so."""
     from grader.batch import BatchOptions, run_batch
 
     rows: list[tuple[str, SubmissionResult, Path | None]] = []
-    options = BatchOptions(grade=_options(**common))
+    options = BatchOptions(grade=_options(**common, default_isolation="auto"))
+    sandbox = detect(options.grade.isolation)
+    if not sandbox.strong:
+        console.print(f"[yellow]No sandbox here; the bundled examples are trusted code, so they are graded at "
+                      f"isolation {sandbox.description}[/]", highlight=False)
     with _user_errors():
         for spec in api.list_assignments():
             with _batch_progress(spec.name) as (on_start, on_result):

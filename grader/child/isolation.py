@@ -83,7 +83,7 @@ class Sandbox:
         """The command line that starts `argv` inside the sandbox."""
         if not self.strong:
             return argv
-        cmd = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+        cmd = [bwrap_command(), "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
                "--perms", "1777", "--tmpfs", "/tmp"]
         for system_dir in ("/usr", "/etc", "/opt/conda"):
@@ -149,14 +149,19 @@ def _child_python() -> str:
     return str(executable)
 
 
+def bwrap_command() -> str:
+    """The bubblewrap program: $CNN_GRADER_BWRAP (a path or a name on PATH), else `bwrap`."""
+    return os.environ.get("CNN_GRADER_BWRAP") or "bwrap"
+
+
 @functools.lru_cache(maxsize=1)
 def _bwrap_problem() -> str:
     """Why bubblewrap cannot be used here ('' when it can)."""
-    if not shutil.which("bwrap"):
-        return "bubblewrap (bwrap) is not installed"
+    if not shutil.which(bwrap_command()):
+        return f"bubblewrap ({bwrap_command()}) is not installed"
     if os.geteuid() == 0 and not Path("/usr/bin/setpriv").exists():
         return "setpriv (util-linux) is missing, needed to drop root"
-    probe = ["bwrap", "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/", "--proc", "/proc", "true"]
+    probe = [bwrap_command(), "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/", "--proc", "/proc", "true"]
     if os.geteuid() != 0:
         probe.insert(1, "--unshare-user")
     try:
@@ -177,7 +182,9 @@ def detect(preference: str = "auto") -> Sandbox:
         return Sandbox("strong", f"strong: bubblewrap mount/PID/network namespaces, {who}, resource limits; "
                                  "no access to reference solutions, specs or test labels")
     if preference == "strong":
-        raise IsolationUnavailable(f"strong isolation unavailable: {problem}. Install bubblewrap "
-                                   "(Debian/Ubuntu: apt-get install bubblewrap) or use --isolation basic.")
+        raise IsolationUnavailable(
+            f"strong isolation is unavailable: {problem}. Without it, student code runs with your files (the "
+            "reference solutions included) and your network. Install bubblewrap (Debian/Ubuntu: apt-get install "
+            "bubblewrap), or pass --isolation basic to accept that student code can read the instructor's files.")
     return Sandbox("basic", f"basic: process group, resource limits, scrubbed environment; NOT sandboxed "
                             f"from your files or network ({problem})")

@@ -28,6 +28,10 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
+class ClusterError(RuntimeError):
+    """A cluster cannot be used, or could not grade a hand-in (its workers died, or differ from the batch)."""
+
+
 ExecutorFactory = Callable[[int], Executor]
 """Batch worker slot → the executor that slot grades with."""
 

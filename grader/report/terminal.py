@@ -56,6 +56,9 @@ def print_result(
     console = console or Console()
     shown = result if show_hidden else result.visible()
     console.print(Text.assemble((shown.title, "bold"), "  ", (shown.submission, "cyan")))
+    if _format.unsandboxed(shown.isolation):
+        console.print(Text("Warning: student code was NOT sandboxed (isolation basic): it could read this "
+                           "machine's files, the reference solutions included, and use the network.", style="bold yellow"))
     if shown.load_error:
         console.print(Panel(Text(shown.load_error), title="Submission could not be loaded", border_style="red"))
     _print_run(console, shown)
