@@ -1,12 +1,15 @@
-"""Throughput of `grader batch` with fork servers vs a new Python process per submission.
+"""Throughput of `grader batch` on each executor: the local pool of fork servers, a Dask LocalCluster
+(`--cluster local:J`), and a new Python process per submission.
 
 Builds a class of N distinct submissions from the test corpus (correct, wrong and crashing ones, each
-with its own comment so that none is deduplicated), grades it with the non-training checks twice
-through the real CLI, both with `--jobs J` in the real sandbox: once as shipped (one fork server per
-worker) and once with `--no-fork-server` (a new interpreter importing torch for every submission,
+with its own comment so that none is deduplicated), grades it with the non-training checks three
+times through the real CLI, J at a time in the real sandbox: as shipped (one fork server per
+worker), on a Dask LocalCluster of J workers (each with its fork server; the cluster's start is
+counted), and with `--no-fork-server` (a new interpreter importing torch for every submission,
 the baseline). Prints submissions per minute and the median per-submission overhead (a child's
-wall time minus the time its checks took) for each, and the ratios. Both runs must grade every
-submission alike, or the benchmark says so and fails.
+charged time minus the time its checks took; for Dask, plus its wall time over the pool's per
+submission) for each, and the ratios (target: Dask within 1.3x of the pool's wall time). Every
+run must grade every submission alike, or the benchmark says so and fails.
 
     python benchmarks/batch.py [--submissions 100] [--jobs 2]
 """
@@ -36,11 +39,11 @@ def _class(count: int, into: Path) -> None:
         (into / f"student{i:03d}.py").write_text(f"# student {i}: {kind}\n" + (CORPUS / f"{kind}.py").read_text())
 
 
-def _run(source: Path, out: Path, jobs: int, *extra: str) -> tuple[float, dict[str, float], list[float]]:
+def _run(source: Path, out: Path, *extra: str) -> tuple[float, dict[str, float], list[float]]:
     """Wall seconds, content → (name, check statuses), and per-submission overheads of one batch."""
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "grader", "batch", "cifar_simplecnn", str(source), "--out", str(out),
-                           "--jobs", str(jobs), "--only", CHECKS, "--device", "cpu", *extra],
+                           "--only", CHECKS, "--device", "cpu", *extra],
                           capture_output=True, text=True, cwd=REPO)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
@@ -60,23 +63,28 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
+    runs = {"fork-server pool": ("--jobs", str(args.jobs)), f"dask local:{args.jobs}": ("--cluster", f"local:{args.jobs}"),
+            "fresh python per submission": ("--jobs", str(args.jobs), "--no-fork-server")}
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "class"
         source.mkdir()
         _class(args.submissions, source)
-        forked = _run(source, Path(tmp) / "forked", args.jobs)
-        fresh = _run(source, Path(tmp) / "fresh", args.jobs, "--no-fork-server")
-    differ = [(forked[1][k], fresh[1].get(k)) for k in forked[1] if forked[1][k] != fresh[1].get(k)]
-    if differ:
-        raise SystemExit("the two runs graded differently, the benchmark is invalid:\n" +
-                         "\n".join(f"fork server: {a}\nfresh:       {b}" for a, b in differ))
+        measured = {label: _run(source, Path(tmp) / f"run{i}", *extra) for i, (label, extra) in enumerate(runs.items())}
+    pool = measured["fork-server pool"]
+    for label, run in measured.items():
+        differ = [(pool[1][k], run[1].get(k)) for k in pool[1] if pool[1][k] != run[1].get(k)]
+        if differ:
+            raise SystemExit(f"{label} graded differently from the pool, the benchmark is invalid:\n" +
+                             "\n".join(f"pool:  {a}\n{label}: {b}" for a, b in differ))
     print(f"{args.submissions} submissions ({len(KINDS)} kinds from the corpus), checks: {CHECKS}")
-    print(f"--jobs {args.jobs} on {os.cpu_count()} CPU cores, strong sandbox where available, device cpu")
-    for label, (wall, _, overheads) in (("fork server", forked), ("fresh python per submission", fresh)):
+    print(f"{args.jobs} at a time on {os.cpu_count()} CPU cores, strong sandbox where available, device cpu")
+    for label, (wall, _, overheads) in measured.items():
+        extra = max(wall - pool[0], 0.0) / args.submissions * args.jobs if label.startswith("dask") else 0.0
         print(f"{label:>28}: {wall:6.1f} s, {args.submissions / wall * 60:6.1f} submissions/min, "
-              f"median overhead {statistics.median(overheads):.2f} s per submission")
-    print(f"throughput ratio (fork server / fresh): {fresh[0] / forked[0]:.2f}x; "
-          f"overhead ratio (fresh / fork server): {statistics.median(fresh[2]) / statistics.median(forked[2]):.1f}x")
+              f"median overhead {statistics.median(overheads) + extra:.2f} s per submission")
+    dask, fresh = measured[f"dask local:{args.jobs}"], measured["fresh python per submission"]
+    print(f"wall time ratios: dask / pool {dask[0] / pool[0]:.2f}x (target <= 1.3x), fresh / pool {fresh[0] / pool[0]:.2f}x; "
+          f"overhead ratio (fresh / pool): {statistics.median(fresh[2]) / statistics.median(pool[2]):.1f}x")
 
 
 if __name__ == "__main__":

@@ -10,10 +10,15 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from conftest import REPO, data_root, run_cli
 
 
-def test_gradescope_package_grades_with_its_own_copy(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bwrap", ["bwrap", "/nonexistent/bwrap"], ids=["sandboxed", "container-without-bubblewrap"])
+def test_gradescope_package_grades_with_its_own_copy(tmp_path: Path, bwrap: str) -> None:
+    """Gradescope's container is the course's sandbox: run_autograder grades in bubblewrap where it can,
+    else without it, and results.json says which."""
     archive = tmp_path / "autograder.zip"
     proc = run_cli("gradescope-package", "cifar_simplecnn", "--out", str(archive))
     assert proc.returncode == 0, proc.stderr
@@ -36,13 +41,15 @@ def test_gradescope_package_grades_with_its_own_copy(tmp_path: Path) -> None:
     wrapper.chmod(0o755)
     source = tmp_path / "source"
     (source / "run_autograder").chmod(0o755)
-    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "GRADER_BIN": str(wrapper), "PYTHONPATH": str(source)}
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "GRADER_BIN": str(wrapper), "PYTHONPATH": str(source),
+           "CNN_GRADER_BWRAP": bwrap}
     if data_root():
         env["GRADER_DATA"] = str(data_root())
     subprocess.run([str(source / "run_autograder")], cwd=tmp_path, env=env, timeout=300, check=True,
                    capture_output=True)
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == 0 and [t["extra_data"]["status"] for t in results["tests"]] == ["failed", "failed"]
+    assert results["extra_data"]["isolation"].startswith("strong" if bwrap == "bwrap" else "basic")
     assert (root / "results" / "report" / "report.html").is_file()
 
 
