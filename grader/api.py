@@ -16,8 +16,8 @@ from typing import Any, Callable
 from grader import __version__
 from grader.compare import verdict_for
 from grader.data import DATASETS, StagedDataset, fingerprint, resolve_data_root, stage
-from grader.child.isolation import PACKAGE_PARENT, Sandbox, detect
-from grader.executors import Executor, OneOffChild
+from grader.execute.sandbox import PACKAGE_PARENT, Sandbox, detect
+from grader.execute.executor import Executor, OneOffChild
 from grader.load import Submission, SubmissionError, defined_names, load_submission
 from grader.probes import PROBES
 from grader.diagnose import check_diagnosis, run_info

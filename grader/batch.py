@@ -1,7 +1,7 @@
 """Class grading: find every hand-in, grade what is not graded yet on N workers, store each result
 as it comes, and write the gradebooks, the per-student reports and the class summary.
 
-Each worker slot grades with an executor from a factory (grader.executors): by default its own fork
+Each worker slot grades with an executor from a factory (grader.execute.executor): by default its own fork
 server, so torch is imported once per worker; or a Dask cluster's workers. Results
 go to `<out>/grades.sqlite` keyed by content and grading key (grader.store): a re-run grades only
 what changed or is missing; identical hand-ins are graded once. One submission never stops the
@@ -25,7 +25,7 @@ from typing import Callable
 from grader import __version__
 from grader.api import GradeOptions, Grading, grade_with, prepare_grading
 from grader.discover import Discovery, Handin, discover, read_roster
-from grader.executors import Executor, ExecutorFactory, local_pool
+from grader.execute.executor import Executor, ExecutorFactory, local_pool
 from grader.report import (
     redact_hidden,
     write_canvas_grades,

@@ -25,7 +25,7 @@ from rich.progress import (
 
 from grader import api
 from grader.data import DataNotFoundError
-from grader.child.isolation import IsolationUnavailable, detect
+from grader.execute.sandbox import IsolationUnavailable, detect
 from grader.load import SubmissionError
 from grader.report import (
     HIDDEN_POLICIES,
@@ -279,14 +279,14 @@ def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roste
     some (they are pending; run again to retry), 2 for a set-up problem."""
     from grader.batch import BatchOptions, default_jobs, run_batch
     from grader.discover import DiscoveryError, RosterError
-    from grader.executors import ClusterError
+    from grader.execute.executor import ClusterError
     from grader.store import StoreError
 
     grade_options = _options(**common, only=tuple(filter(None, only.split(","))))
     with _user_errors(DiscoveryError, RosterError, StoreError, ClusterError), ExitStack() as stack:
         executors = None
         if cluster:
-            from grader.executors.cluster import DaskCluster
+            from grader.execute.cluster import DaskCluster
 
             pool = stack.enter_context(DaskCluster(cluster, isolation=grade_options.isolation,
                                                    workers=jobs or 2, config=cluster_config))

@@ -183,7 +183,7 @@ class ChildJob(Wire):
     torch_hub: Path | None = None
     """The host's torch hub folder (pretrained weights), shown read-only to the child."""
     salvage: bool = True
-    """Grade the definitions when the top-level code fails (grader.salvage)."""
+    """Grade the definitions when the top-level code fails (grader.child.salvage)."""
     import_budget: float = 30.0
     """Charged seconds the top-level code of a .py may run before it is interrupted and salvaged."""
     inputs: dict[str, Any] = field(default_factory=dict, compare=False)
@@ -247,7 +247,7 @@ class LoadError(Event):
 @dataclass(frozen=True)
 class TopLevelFailure(Event):
     """The submission's top-level code (a `.py` statement or a notebook cell) failed, and what the
-    salvage that followed did, if any (grader.salvage)."""
+    salvage that followed did, if any (grader.child.salvage)."""
 
     name: ClassVar[str] = "top_level_failure"
     where: str = field(metadata=_limit(100))

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from grader.salvage import is_definition
+from grader.child.salvage import is_definition
 
 _DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _COLOURS = {"passed": "#1a7f37", "partial": "#9a6700", "failed": "#cf222e", "error": "#cf222e",
@@ -25,7 +25,7 @@ _COLOURS = {"passed": "#1a7f37", "partial": "#9a6700", "failed": "#cf222e", "err
 
 def definitions(cells: list[str]) -> str:
     """The definitions made by `cells` (Python source, in order) as one Python file: what salvaging
-    would run (grader.salvage.is_definition), less assignments that call anything, so that data
+    would run (grader.child.salvage.is_definition), less assignments that call anything, so that data
     loading, training and prints are left out."""
     kept = []
     for source in cells:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.probes.base import SpecError
+
 SCHEMA_VERSION = 1
 DEVICE_CLASSES = ("cpu", "cuda")
 DATASETS = ("mnist", "cifar10")
@@ -20,10 +22,6 @@ _TOP_KEYS = {"schema_version", "name", "title", "dataset", "entry", "budgets", "
              "import_budget"}
 DEFAULT_IMPORT_BUDGET = 30.0
 _CHECK_KEYS = {"id", "name", "probe", "points", "hidden", "timeout", "needs"}
-
-
-class SpecError(ValueError):
-    """A malformed assignment spec; the message names the file, the check and the key."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ class AssignmentSpec:
     """SHA-256 of the spec file's bytes (batch grading keys results by it)."""
     description: str = ""
     salvage: bool = True
-    """When the top-level code fails, grade the definitions without it (grader.salvage)."""
+    """When the top-level code fails, grade the definitions without it (grader.child.salvage)."""
     import_budget: float = DEFAULT_IMPORT_BUDGET
     """Seconds a .py file's top-level code may run before it is interrupted (then salvaged)."""
     extra: dict[str, Any] = field(default_factory=dict)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.child.isolation import NOBODY, WORKER_UID_BASE
+from grader.execute.sandbox import NOBODY, WORKER_UID_BASE
 
 REPO = Path(__file__).resolve().parents[1]
 SUBMISSIONS = REPO / "tests" / "submissions"

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import REPO, SUBMISSIONS, grade, run_cli, spec_copy
 from grader.budget import BACKSTOP, Charge, ChargedClock
-from grader.proctree import process_tree
+from grader.processes import process_tree
 
 BUSY = "import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end:\n    pass\n"
 

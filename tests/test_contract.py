@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader.child.pump import pump
-from grader.child.session import Session
+from grader.execute.pump import pump
+from grader.execute.session import Session
 from grader.contract import (
     CheckError,
     CheckJob,
@@ -33,7 +33,7 @@ from grader.contract import (
     decode_event,
     encode_event,
 )
-from grader.executors.task import unpack_report
+from grader.execute.cluster_task import unpack_report
 
 CHECKS = (CheckJob(id="shape", probe="output_shape", params={"batch": 4}, timeout=5.0, needs=("Net",)),
           CheckJob(id="grads", probe="gradient_flow", params={}, timeout=5.0, needs=("Net",), inputs="grads"))

@@ -21,7 +21,7 @@ import pytest
 from conftest import SUBMISSIONS, nobody_processes, run_cli
 from grader import api
 from grader.batch import BatchOptions, run_batch
-from grader.executors.cluster import DaskCluster
+from grader.execute.cluster import DaskCluster
 from slurm_cluster import slurm  # noqa: F401 - the fixture
 
 STATIC = "output_shape,architecture,layer_shapes,gradient_flow,reference_gradients"

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import SUBMISSIONS, data_root, nobody_processes
 from grader import api
-from grader.executors import ForkServerChild
+from grader.execute.executor import ForkServerChild
 
 CIFAR = SUBMISSIONS / "cifar_simplecnn"
 HOSTILE = SUBMISSIONS / "forkserver"

@@ -1,4 +1,4 @@
-"""grader.salvage on real source: which statements run after a top-level failure, which are skipped
+"""grader.child.salvage on real source: which statements run after a top-level failure, which are skipped
 and why, and which names are forgotten because a statement that did not run would have changed them."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from grader import salvage
+from grader.child import salvage
 
 
 def _salvage_after_failure(source: str, failing_line: int, entry: set[str] = frozenset({"Model"})) -> tuple[dict, salvage.SalvageReport]:

@@ -1,2 +1,3 @@
-"""How a grading child is started (sandbox, limits, folders), fed its job, watched (the session and
-its message loop, budgets) and reaped (one reaper), as a one-off process or forked by a server."""
+"""What runs inside the grading sandbox: the worker that loads a submission (salvaging its definitions
+when its top-level code fails) and measures it, the notebook kernel driver, and the fork server's
+inside. It talks to the parent only through grader.contract and never imports grader.execute."""

@@ -43,6 +43,11 @@ class Param:
         return float(value) if self.kind == "float" else value
 
 
+class SpecError(ValueError):
+    """A malformed assignment spec; the message names the file, the check and the key (raised where
+    specs are read, and by a probe whose parameters cannot be used)."""
+
+
 class MeasureError(Exception):
     """Raised by a probe in the child when the submission's behaviour makes the measurement
     itself impossible (e.g. forward returned a list). The message is student-facing."""

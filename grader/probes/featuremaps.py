@@ -9,11 +9,18 @@ candidates and uses the child's only to name a mistake ("you returned the maps b
 """
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, Verdict, failed, passed
-from grader.results import Figure
+from grader.probes.base import (
+    JudgeContext,
+    MeasureContext,
+    MeasureError,
+    Param,
+    SpecError,
+    Verdict,
+    failed,
+    passed,
+)
 
 _STAGE_WORDS = {
     "conv": "the first Conv2d's output before the ReLU",
@@ -23,17 +30,13 @@ _STAGE_WORDS = {
     "conv2_relu": "the second Conv2d's output after its ReLU",
 }
 _HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
-_MAX_PANELS = 256
-_MAX_PANEL_VALUES = 1 << 20
-_MAX_PNG_BYTES = 8 << 20
-_MAX_PNG_PIXELS = 1600
 
 
-def _target(params: dict[str, Any]) -> str:
+def target_stage(params: dict[str, Any]) -> str:
     return "relu" if params["after_relu"] else "conv"
 
 
-def _fmt(shape: Any) -> str:
+def fmt_shape(shape: Any) -> str:
     return "[" + ", ".join(str(d) for d in shape) + "]"
 
 
@@ -42,7 +45,6 @@ def _fmt(shape: Any) -> str:
 def prepare_fixture(_build_reference: Any, params: dict[str, Any]) -> dict[str, Any]:
     """Parent side: seeded weights for the grader's model named by the check's `model`."""
     from grader.models import seeded_state
-    from grader.spec import SpecError
 
     try:
         return {"state_dict": seeded_state(params["model"], params["weights_seed"])}
@@ -52,7 +54,7 @@ def prepare_fixture(_build_reference: Any, params: dict[str, Any]) -> dict[str, 
 
 # ------------------------------------------------------------------------------------- child side
 
-def _model_and_images(ctx: MeasureContext, params: dict[str, Any], count: int) -> tuple[Any, Any]:
+def model_and_images(ctx: MeasureContext, params: dict[str, Any], count: int) -> tuple[Any, Any]:
     """The grader's model with the parent's weights, and the first `count` test images."""
     import torch
 
@@ -114,7 +116,7 @@ def _feature_maps(ctx: MeasureContext, model: Any, images: Any) -> Any:
 
 def measure_feature_maps(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
     """The submission's maps for the grader's model and images, and the grader's candidates."""
-    model, images = _model_and_images(ctx, params, params["images"])
+    model, images = model_and_images(ctx, params, params["images"])
     stages = first_conv_stages(model, images)
     maps = _feature_maps(ctx, model, images)
     return {"maps": maps.detach().cpu(), "stages": stages}
@@ -123,7 +125,7 @@ def measure_feature_maps(ctx: MeasureContext, params: dict[str, Any]) -> dict[st
 def _shape_hint(shape: list[int], stage_shapes: dict[str, list[int]], want: list[int]) -> str:
     stage = next((name for name, cand in stage_shapes.items() if cand == shape), "")
     if stage and shape != want:
-        return f"{_fmt(shape)} is the shape of {_STAGE_WORDS[stage]}"
+        return f"{fmt_shape(shape)} is the shape of {_STAGE_WORDS[stage]}"
     if shape == want[1:]:
         return "keep the batch dimension: return the maps of every image, [images, channels, height, width]"
     return "return the first Conv2d's output for all images, [images, channels, height, width]"
@@ -137,15 +139,15 @@ def measure_feature_map_shape(ctx: MeasureContext, params: dict[str, Any]) -> di
 
 
 def judge_feature_map_shape(ctx: JudgeContext) -> Verdict:
-    want, want_dtype = ctx.expected["stages"][_target(ctx.params)], ctx.expected["dtype"]
+    want, want_dtype = ctx.expected["stages"][target_stage(ctx.params)], ctx.expected["dtype"]
     shape, dtype = ctx.measured["shape"], ctx.measured["dtype"]
-    expected = f"a {want_dtype} tensor of shape {_fmt(want)} (images, channels, height, width)"
+    expected = f"a {want_dtype} tensor of shape {fmt_shape(want)} (images, channels, height, width)"
     if shape != want:
-        return failed(expected, f"a tensor of shape {_fmt(shape)}", _shape_hint(shape, ctx.measured["stages"], want))
+        return failed(expected, f"a tensor of shape {fmt_shape(shape)}", _shape_hint(shape, ctx.measured["stages"], want))
     if dtype != want_dtype:
-        return failed(expected, f"shape {_fmt(shape)} but dtype {dtype}",
+        return failed(expected, f"shape {fmt_shape(shape)} but dtype {dtype}",
                       "return the activations as the model computes them, without converting them")
-    return passed(expected, f"a {dtype} tensor of shape {_fmt(shape)}")
+    return passed(expected, f"a {dtype} tensor of shape {fmt_shape(shape)}")
 
 
 # ---------------------------------------------------------------------------- feature maps: values
@@ -177,9 +179,9 @@ def _channel_order(maps: Any, want: Any, params: dict[str, Any]) -> list[int] | 
 
 
 def judge_feature_map_values(ctx: JudgeContext) -> Verdict:
-    target = _target(ctx.params)
+    target = target_stage(ctx.params)
     want, maps, stages = ctx.expected["stages"][target], ctx.measured["maps"], ctx.measured["stages"]
-    expected = (f"{_STAGE_WORDS[target]}, shape {_fmt(want.shape)}, equal to the reference's "
+    expected = (f"{_STAGE_WORDS[target]}, shape {fmt_shape(want.shape)}, equal to the reference's "
                 f"(rtol={ctx.params['rtol']:g}, atol={ctx.params['atol']:g})")
     if _close(maps, want, ctx.params):
         return passed(expected, f"the maps of {want.shape[0]} images match")
@@ -190,10 +192,10 @@ def judge_feature_map_values(ctx: JudgeContext) -> Verdict:
                       "apply torch.relu to the convolution's output" if asked == "after"
                       else "return the convolution's output itself, without the ReLU")
     if stage:
-        return failed(expected, f"you returned {_STAGE_WORDS[stage]}, shape {_fmt(maps.shape)}",
+        return failed(expected, f"you returned {_STAGE_WORDS[stage]}, shape {fmt_shape(maps.shape)}",
                       "take the output of the first nn.Conv2d in model.modules(), not of a later layer")
     if list(maps.shape) != list(want.shape):
-        return failed(expected, f"shape {_fmt(maps.shape)}, expected {_fmt(want.shape)}: the values cannot be compared",
+        return failed(expected, f"shape {fmt_shape(maps.shape)}, expected {fmt_shape(want.shape)}: the values cannot be compared",
                       _shape_hint(list(maps.shape), {k: list(v.shape) for k, v in stages.items()}, list(want.shape)))
     order = _channel_order(maps, stages[target], ctx.params)
     if order is not None and order != sorted(order):
@@ -230,7 +232,7 @@ def measure_side_effects(ctx: MeasureContext, params: dict[str, Any]) -> dict[st
     """Call feature_maps and list what it changed on the model and the images."""
     import torch
 
-    model, images = _model_and_images(ctx, params, params["images"])
+    model, images = model_and_images(ctx, params, params["images"])
     before = _snapshot(model, images)
     maps = _feature_maps(ctx, model, images)
     after = _snapshot(model, images)
@@ -276,134 +278,16 @@ def judge_side_effects(ctx: JudgeContext) -> Verdict:
     return passed(expected, "nothing changed, and the maps are detached")
 
 
-# ------------------------------------------------------------------------------------------ figure
-
-def _png(fig: Any) -> Any:
-    """The figure as PNG bytes in a uint8 tensor, at most _MAX_PNG_PIXELS on its longer side."""
-    import torch
-
-    dpi = min(100.0, _MAX_PNG_PIXELS / max(*fig.get_size_inches(), 0.01))
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return torch.frombuffer(bytearray(buffer.getvalue()), dtype=torch.uint8)
-
-
-def _panel(ax: Any) -> dict[str, Any]:
-    """How many images an axes shows, and the array of the first one (if not too large)."""
-    import numpy as np
-    import torch
-
-    images = ax.get_images()
-    panel: dict[str, Any] = {"count": len(images)}
-    if images:
-        array = np.ma.getdata(images[0].get_array())
-        panel["shape"] = list(array.shape)
-        if array.size <= _MAX_PANEL_VALUES and np.issubdtype(array.dtype, np.number):
-            panel["array"] = torch.from_numpy(np.array(array, dtype=np.float32))
-    return panel
-
-
-def measure_figure(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Call plot_feature_maps on the grader's maps of image 0; read back the panels; render it."""
-    import matplotlib.pyplot as plt
-    from matplotlib.figure import Figure as MplFigure
-
-    model, images = _model_and_images(ctx, params, 1)
-    maps = first_conv_stages(model, images)[_target(params)][0]  # [C, H, W]
-    plt.close("all")
-    returned = ctx.namespace["plot_feature_maps"](maps.clone())
-    if not isinstance(returned, MplFigure):
-        drawn = plt.gcf() if plt.get_fignums() else None
-        png = _png(drawn) if drawn is not None else None
-        plt.close("all")
-        kind = "None" if returned is None else type(returned).__module__ + "." + type(returned).__qualname__
-        return {"maps": maps, "returned": kind, "png": png}
-    axes = returned.axes
-    measurement = {"maps": maps, "returned": "Figure", "panels": [_panel(ax) for ax in axes[:_MAX_PANELS]],
-                   "png": _png(returned)}
-    plt.close("all")
-    return measurement
-
-
-def _figure_bytes(value: Any) -> bytes | None:
-    """PNG bytes from a measured uint8 tensor, or None if it is not a plausible PNG."""
-    import torch
-
-    if type(value) is not torch.Tensor or value.dtype != torch.uint8 or value.dim() != 1 \
-            or value.numel() > _MAX_PNG_BYTES:
-        return None
-    data = value.numpy().tobytes()
-    return data if data.startswith(b"\x89PNG\r\n\x1a\n") else None
-
-
-def _shows(panel: Any, channel: Any) -> bool:
-    """The panel shows the channel up to a positive affine rescale (correlation > 0.99)."""
-    import torch
-
-    a, b = panel.double().flatten(), channel.double().flatten()
-    if not bool(torch.isfinite(a).all()):
-        return False
-    if float(b.std()) < 1e-12:  # a constant channel (e.g. all zero after the ReLU): any constant panel
-        return float(a.std()) <= 1e-6 * max(float(a.abs().max()), 1.0)
-    if float(a.std()) < 1e-12:
-        return False
-    return float(torch.corrcoef(torch.stack([a, b]))[0, 1]) > 0.99
-
-
-def _panel_problem(panels: list[dict[str, Any]], want: Any) -> tuple[str, str]:
-    """(what is wrong, hint) with the image panels, or ('', '') when panel i shows channel i."""
-    channels = want.shape[0]
-    crowded = next((i for i, p in enumerate(panels) if p["count"] > 1), None)
-    if crowded is not None:
-        return (f"axes {crowded} shows {panels[crowded]['count']} images",
-                "draw each channel in its own axes (plt.subplots(rows, cols)), one imshow per axes")
-    shown = [p for p in panels if p["count"]]
-    if len(shown) != channels:
-        return (f"{len(shown)} image panel{'s' if len(shown) != 1 else ''} (axes with an imshow), "
-                f"expected {channels}, one per channel",
-                "make a grid with at least as many axes as channels and call imshow once per channel; "
-                "remove or turn off the spare axes")
-    size = list(want.shape[1:])
-    for i, p in enumerate(shown):
-        if p.get("shape") != size or "array" not in p:
-            return (f"panel {i} shows an array of shape {_fmt(p.get('shape', []))}, expected {_fmt(size)}",
-                    "pass the 2-D channel maps[i] to imshow (with a cmap), not an RGB image or a resized copy")
-        if not _shows(p["array"], want[i]):
-            other = next((j for j in range(channels) if _shows(p["array"], want[j])), None)
-            return ((f"panel {i} shows channel {other}" if other is not None
-                     else f"panel {i} does not show any channel of the maps"),
-                    "draw channel i in panel i, in channel order, from the maps you are given")
-    return "", ""
-
-
-def judge_figure(ctx: JudgeContext) -> Verdict:
-    want = ctx.expected["maps"]
-    returned = ctx.measured["returned"]
-    own = "Your figure" if returned == "Figure" else "What your function drew (the open figure; it was not returned)"
-    figures = tuple(Figure(title, png) for title, png in (
-        (own, _figure_bytes(ctx.measured.get("png"))),
-        ("Reference figure", _figure_bytes(ctx.expected.get("png")))) if png is not None)
-    expected = (f"a matplotlib Figure with {want.shape[0]} image panels (imshow), panel i showing channel i "
-                f"of the {_fmt(want.shape)} maps")
-    if returned != "Figure":
-        hint = ("plt.show() returns None: end the function with `return fig`" if returned == "None"
-                else "return the Figure itself (fig from plt.subplots, or ax.figure)")
-        return Verdict(0.0, expected, f"plot_feature_maps returned {returned}, not a matplotlib Figure", hint,
-                       figures=figures)
-    problem, hint = _panel_problem(ctx.measured["panels"], want)
-    if problem:
-        return Verdict(0.0, expected, problem, hint, figures=figures)
-    return Verdict(1.0, expected, f"{want.shape[0]} panels, panel i shows channel i", figures=figures)
-
-
 # ------------------------------------------------------------------------------------ registration
+
+FIXTURE = {"model": Param("str", default="simple_cnn", measure=True), "weights_seed": Param("int", default=1234)}
+"""Parameters of every check on the grader's own model (seeded weights)."""
+
 
 def register_all() -> None:
     from grader.probes import Probe, register
 
-    fixture = {"model": Param("str", default="simple_cnn", measure=True),
-               "weights_seed": Param("int", default=1234)}
-    maps = {**fixture, "images": Param("int", default=2, measure=True), "after_relu": Param("bool", default=True)}
+    maps = {**FIXTURE, "images": Param("int", default=2, measure=True), "after_relu": Param("bool", default=True)}
     values = {**maps, "rtol": Param("float", default=1e-4), "atol": Param("float", default=1e-5)}
     expects = "the activations of the model's first nn.Conv2d (the first in model.modules()), for any model"
     register(Probe(
@@ -419,13 +303,7 @@ def register_all() -> None:
         name="feature_map_side_effects", title="Model and images left unchanged",
         expects="feature_maps leaves the model and the images as they were and returns detached maps",
         measure=measure_side_effects, judge=judge_side_effects, needs_reference=False,
-        params={**fixture, "images": Param("int", default=2, measure=True)}, prepare=prepare_fixture,
-        needs_data=True, default_timeout=30.0))
-    register(Probe(
-        name="feature_map_figure", title="Figure: one panel per channel",
-        expects="plot_feature_maps returns a matplotlib Figure with one imshow panel per channel, in order",
-        measure=measure_figure, judge=judge_figure,
-        params={**fixture, "after_relu": Param("bool", default=True, measure=True)}, prepare=prepare_fixture,
+        params={**FIXTURE, "images": Param("int", default=2, measure=True)}, prepare=prepare_fixture,
         needs_data=True, default_timeout=30.0))
 
 

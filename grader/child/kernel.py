@@ -155,7 +155,7 @@ def grade_notebook(view: ChildView, job_path: str, channel: Any) -> None:
         fifo = _fifo()
         relay = threading.Thread(target=_relay_events, args=(fifo, channel), daemon=True)
         relay.start()
-        _execute(client, notebook, f"import grader.inside.kernel as _cnn_grader_kernel\n"
+        _execute(client, notebook, f"import grader.child.kernel as _cnn_grader_kernel\n"
                                    f"_cnn_grader_kernel.run_checks({job_path!r}, {str(fifo)!r})")
         relay.join(timeout=5)
 
@@ -186,7 +186,7 @@ def _execute(client: Any, notebook: Any, source: str) -> None:
 
 
 def _salvage(client: Any, notebook: Any, failure: dict[str, Any], view: ChildView) -> dict[str, Any]:
-    """Run the definitions of the cells from the failed one on, in the kernel (grader.salvage);
+    """Run the definitions of the cells from the failed one on, in the kernel (grader.child.salvage);
     the salvaged event's report fields."""
     from grader.notebook import graded_cells
 
@@ -196,7 +196,7 @@ def _salvage(client: Any, notebook: Any, failure: dict[str, Any], view: ChildVie
         "failed_cell": failure["cell"], "entry": list(view.job.entry), "result": str(result),
         "cells": [[number, cell.source] for number, cell in graded_cells(notebook) if number >= failure["cell"]]}))
     client.timeout = SALVAGE_SECONDS
-    _execute(client, notebook, f"import grader.inside.kernel as _cnn_grader_kernel\n"
+    _execute(client, notebook, f"import grader.child.kernel as _cnn_grader_kernel\n"
                                f"_cnn_grader_kernel.salvage_cells({str(plan)!r})")
     try:
         report = json.loads(result.read_text())
@@ -225,7 +225,7 @@ def run_checks(job_path: str, fifo: str) -> None:
     import torch
     from IPython import get_ipython
 
-    from grader.inside.worker import run_check
+    from grader.child.measure import run_check
 
     view = ChildView.from_json(Path(job_path).read_text())
     torch.set_num_threads(view.job.limits.threads)
@@ -246,7 +246,7 @@ def salvage_cells(plan_path: str) -> None:
 
     from IPython import get_ipython
 
-    from grader.salvage import (SalvageReport, ends_program, failing_line, first_line, parse_leniently,
+    from grader.child.salvage import (SalvageReport, ends_program, failing_line, first_line, parse_leniently,
                                 run_definitions, skip_unparsed, statement_at, statements)
 
     shell = get_ipython()

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from grader.child.session import Session
+from grader.execute.session import Session
 from grader.contract import ContractError, OutcomeKind, decode_event
 from grader.tensors import load_tensors
 

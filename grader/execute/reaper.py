@@ -1,51 +1,21 @@
-"""The one reaper: start children so that no sweep mistakes them for orphans, and kill a child with
-every process it started, whether it left the process group (setsid) or double-forked.
+"""The parent's reaper: start children so that no sweep mistakes them for orphans, and kill a child
+with every process it started, whether it left the process group (setsid) or double-forked.
 
 The process that starts children becomes their subreaper, so orphaned descendants are re-parented
-to it and found among its own children. Used by the parent (one-off children, fork servers) and by
-the fork server inside the sandbox (its forked children).
+to it and found among its own children (grader.processes.kill_children, which the fork server
+inside the sandbox uses for its forked children too).
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
 import threading
-from typing import Any, Callable
+from typing import Any
 
-from grader.proctree import child_pids
-
-PR_SET_CHILD_SUBREAPER = 36
+from grader.processes import become_subreaper, kill_children
 _LIVE_CHILDREN: set[int] = set()
 _LIVE_LOCK = threading.Lock()
-
-
-def become_subreaper() -> None:
-    """Orphaned descendants of our children are re-parented to us, so they can be found and killed."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
-def kill_children(keep: Callable[[int], bool] = lambda pid: False) -> int:
-    """SIGKILL and reap every child of ours that `keep` does not keep, until none is left (killing one
-    re-parents its descendants to us). Returns how many were killed."""
-    killed = 0
-    while children := [pid for pid in child_pids(os.getpid()) if not keep(pid)]:
-        for pid in children:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except (ProcessLookupError, PermissionError):
-                pass
-        for pid in children:
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
-    return killed
 
 
 def start_registered(cmd: list[str], **popen: Any) -> subprocess.Popen:

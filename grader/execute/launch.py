@@ -1,5 +1,5 @@
 """Start one grading child for a job: its folders, the job file it reads (grader.contract.ChildView),
-its limits and environment; then follow it (grader.child.pump) and leave no process behind.
+its limits and environment; then follow it (grader.execute.pump) and leave no process behind.
 
 Nothing the child sends is unpickled: typed JSON events on a dedicated pipe, tensors through
 `torch.load(weights_only=True)`.
@@ -15,17 +15,18 @@ from pathlib import Path
 from typing import Protocol
 
 from grader.budget import ChargedClock
-from grader.child.isolation import CHILD_ROOT, PACKAGE_PARENT, Mount, Sandbox
-from grader.child.limits import apply_rlimits, child_env, rlimits_for
-from grader.child.pump import ChildProcess, pump
-from grader.child.reaper import kill_registered, start_registered
-from grader.child.session import EventFn, Session
+from grader.execute.sandbox import CHILD_ROOT, PACKAGE_PARENT, Mount, Sandbox
+from grader.execute.sandbox import child_env, rlimits_for
+from grader.processes import apply_rlimits
+from grader.execute.pump import ChildProcess, pump
+from grader.execute.reaper import kill_registered, start_registered
+from grader.execute.session import EventFn, Session
 from grader.contract import CHANNEL_FD, PROTOCOL, ChildJob, ChildReport, ChildView
-from grader.proctree import process_tree
+from grader.processes import process_tree
 
 
 class Server(Protocol):
-    """A preloaded process that forks children in a sandbox of its own (grader.child.forkserver)."""
+    """A preloaded process that forks children in a sandbox of its own (grader.execute.forkserver)."""
 
     jobs_root: Path
     """Host folder, mounted in the server's sandbox, where the children's folders must be made."""
@@ -97,10 +98,10 @@ def child_lib(sandbox: Sandbox) -> Path:
 
 
 def worker_command(module: str, sandbox: Sandbox, *args: str) -> list[str]:
-    """`python -I` running `grader.inside.<module>` with `args`, importing the grader from where the child sees it."""
+    """`python -I` running `grader.child.<module>` with `args`, importing the grader from where the child sees it."""
     lib = child_lib(sandbox)
     return [sandbox.python, "-I", "-c", f"import sys; sys.path.insert(0, {str(lib)!r}); import runpy; "
-            f"sys.argv = ['{module}', *{list(args)!r}]; runpy.run_module('grader.inside.{module}', run_name='__main__')"]
+            f"sys.argv = ['{module}', *{list(args)!r}]; runpy.run_module('grader.child.{module}', run_name='__main__')"]
 
 
 def run_child(job: ChildJob, sandbox: Sandbox, on_event: EventFn = lambda kind, check, message: None,

@@ -1,5 +1,5 @@
 """The parent's side of a fork server: one sandboxed process per batch worker that has torch and
-the grader imported, and forks a fresh grading child per submission (grader.inside.zygote is its inside).
+the grader imported, and forks a fresh grading child per submission (grader.child.zygote is its inside).
 
 Start-up (a new interpreter, `import torch`, ~1-3 s) is paid once per worker instead of once per
 submission. Isolation is unchanged: the server runs in the same sandbox a one-off child gets,
@@ -19,10 +19,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from grader.child.isolation import CHILD_ROOT, Mount, Sandbox
-from grader.child.launch import shared_mounts, worker_command
-from grader.child.limits import apply_rlimits, child_env, rlimits_for
-from grader.child.reaper import kill_registered, start_registered
+from grader.execute.sandbox import CHILD_ROOT, Mount, Sandbox
+from grader.execute.launch import shared_mounts, worker_command
+from grader.execute.sandbox import child_env, rlimits_for
+from grader.processes import apply_rlimits
+from grader.execute.reaper import kill_registered, start_registered
 from grader.contract import ChildJob, Limits
 
 START_TIMEOUT = 120.0

@@ -28,8 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader.child.limits import apply_rlimits
-from grader.child.reaper import become_subreaper, kill_children
+from grader.processes import apply_rlimits, become_subreaper, kill_children
 from grader.contract import CHANNEL_FD
 
 PR_SET_DUMPABLE = 4
@@ -48,7 +47,7 @@ def preload() -> None:
     import torchvision  # noqa: F401
 
     import grader.probes  # noqa: F401
-    import grader.inside.worker  # noqa: F401
+    import grader.child.worker  # noqa: F401
 
 
 def _prctl(option: int, value: int) -> None:
@@ -82,7 +81,7 @@ def _child(request: dict[str, Any], fds: list[int], server: socket.socket) -> No
         os.environ.clear()
         os.environ.update(request["env"])
         apply_rlimits(request["rlimits"])
-        from grader.inside.worker import main
+        from grader.child.worker import main
 
         main(request["job"])
     except BaseException:  # noqa: BLE001 - whatever happens, the child must not return into the server

@@ -2,7 +2,7 @@
 `--cluster tcp://HOST:PORT` (a running scheduler), `--cluster slurm|pbs|sge|lsf` (dask-jobqueue,
 configured from Dask's own jobqueue config or a `--cluster-config FILE`).
 
-Each hand-in is one task (grader.executors.task); each Dask worker grades with sandboxed fork servers
+Each hand-in is one task (grader.execute.cluster_task); each Dask worker grades with sandboxed fork servers
 of its own. Workers must share with the submitting machine, at the same paths: the grader install
 (same version), the staged data (`~/.cache/cnn-grader/staged`, or under `XDG_CACHE_HOME`) and the
 torch hub cache (pretrained weights).
@@ -15,10 +15,10 @@ from typing import Any
 import dask
 from distributed import Client, KilledWorker
 
-from grader.child.session import EventFn
+from grader.execute.session import EventFn
 from grader.contract import ChildJob, ChildReport
-from grader.executors import ClusterError
-from grader.executors.task import (
+from grader.execute.executor import ClusterError
+from grader.execute.cluster_task import (
     PLUGIN,
     GraderPlugin,
     grade_package,

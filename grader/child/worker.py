@@ -5,36 +5,19 @@ Events (grader.contract, one JSON line each on the channel fd): Hello, [TopLevel
 LoadError, then per check CheckStarted → Progress* → Measured | MeasureFailed | CheckError | Missing,
 and finally Done. Tensors travel in a `.pt` file per check that the parent reads with
 `torch.load(weights_only=True)`. Notebooks are executed in a kernel and measured there
-(grader.inside.kernel); the events are the same.
+(grader.child.kernel); the events are the same.
 """
 from __future__ import annotations
 
 import os
 import signal
 import sys
-import traceback
 import types
 from pathlib import Path
 from typing import Any
 
-from grader.contract import (
-    CheckError,
-    CheckJob,
-    CheckStarted,
-    ChildView,
-    Done,
-    Event,
-    Hello,
-    Loaded,
-    LoadError,
-    Measured,
-    MeasureFailed,
-    Missing,
-    Progress,
-    TopLevelFailure,
-    encode_event,
-)
-from grader.tensors import split_tensors
+from grader.contract import ChildView, Done, Event, Hello, Loaded, LoadError, TopLevelFailure, encode_event
+from grader.child.measure import run_check, student_traceback
 
 # Captured before any student code runs: a submission that patches these later cannot change
 # how the worker talks to the parent.
@@ -57,14 +40,6 @@ class Channel:
         data = encode_event(event)
         while data:
             data = data[_write(self.fd, data):]
-
-
-def _student_traceback(exc: BaseException, submission_dir: str) -> str:
-    """The traceback from the first frame in the student's files on (grader frames dropped)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    start = next((i for i, f in enumerate(frames) if f.filename.startswith(submission_dir)), len(frames))
-    lines = traceback.format_list(frames[start:]) + traceback.format_exception_only(_exact_type(exc), exc)
-    return "".join(lines)
 
 
 class ImportBudgetExceeded(BaseException):
@@ -110,42 +85,6 @@ def load_submission(path: Path, import_budget: float) -> tuple[dict[str, Any], B
     return module.__dict__, None
 
 
-def run_check(channel: Any, check: CheckJob, view: ChildView, namespace: dict[str, Any], inputs: dict[str, Any],
-              save: Any) -> None:
-    """Measure one check on `namespace` (the submission's globals) and send the outcome."""
-    from grader.probes import PROBES
-    from grader.probes.base import MeasureContext, MeasureError
-
-    job = view.job
-    channel.send(CheckStarted(check=check.id))
-    missing = [name for name in check.needs if name not in namespace]
-    if missing:
-        channel.send(Missing(check=check.id, names=tuple(missing)))
-        return
-    ctx = MeasureContext(
-        namespace=namespace, entry=job.entry, device=job.device, seed=job.seed, dataset=job.dataset,
-        input_channels=job.input_channels, image_size=job.image_size, num_classes=job.num_classes,
-        inputs=inputs.get(check.inputs, {}) if check.inputs else {}, staged_dir=job.staged_dir,
-        submission_dir=view.submission_dir,
-        progress=lambda message: channel.send(Progress(check=check.id, message=str(message)[:300])))
-    try:
-        data = PROBES[check.probe].measure(ctx, check.params)
-        tensors: dict[str, Any] = {}
-        data = split_tensors(data, tensors)
-    except MeasureError as exc:
-        channel.send(MeasureFailed(check=check.id, found=exc.found, hint=exc.hint))
-        return
-    except BaseException as exc:  # noqa: BLE001 - SystemExit/KeyboardInterrupt from student code too
-        channel.send(CheckError(check=check.id, message=ctx.describe(exc),
-                                traceback=_student_traceback(exc, view.submission_dir)))
-        return
-    tensor_file = ""
-    if tensors:
-        tensor_file = str(Path(view.out_dir) / f"{check.id}.pt")
-        save(tensors, tensor_file)
-    channel.send(Measured(check=check.id, data=data, tensors=tensor_file))
-
-
 def _load_error_message(exc: BaseException) -> str:
     """What went wrong while importing, in one line."""
     if isinstance(exc, SyntaxError):
@@ -166,8 +105,8 @@ def _load_error_message(exc: BaseException) -> str:
 def _salvage(path: Path, namespace: dict[str, Any], failure: BaseException, entry: tuple[str, ...],
              traceback_text: str) -> TopLevelFailure | None:
     """Run the definitions after the failed top-level statement, or around the blocks that do not parse
-    (grader.salvage); the event that says so, or None when the failure is not in top-level code."""
-    from grader import salvage
+    (grader.child.salvage); the event that says so, or None when the failure is not in top-level code."""
+    from grader.child import salvage
 
     source, where = path.read_bytes().decode("utf-8", "replace"), dict(module_name="submission", protected=set(entry))
     if isinstance(failure, SyntaxError):
@@ -196,7 +135,7 @@ def _load(view: ChildView, channel: Channel) -> dict[str, Any] | None:
         failure, namespace = exc, None
     if failure is None:
         return namespace
-    traceback_text = _student_traceback(failure, view.submission_dir)
+    traceback_text = student_traceback(failure, view.submission_dir)
     salvaged = None
     if namespace is not None and job.salvage and not isinstance(failure, MemoryError):
         try:
@@ -215,7 +154,7 @@ def main(job_path: str) -> None:
     view = ChildView.from_json(Path(job_path).read_text())
     channel = Channel(view.channel_fd)
     if view.submission.endswith(".ipynb"):
-        from grader.inside.kernel import grade_notebook
+        from grader.child.kernel import grade_notebook
 
         channel.send(Hello(pid=os.getpid()))
         grade_notebook(view, job_path, channel)

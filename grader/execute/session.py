@@ -1,6 +1,6 @@
 """One grading child as the parent follows it: the events it sent (grader.contract), the check that
 is running, the budgets that run (charged time, grader.budget) and the outcomes collected.
-No processes and no I/O here: grader.child.pump feeds it."""
+No processes and no I/O here: grader.execute.pump feeds it."""
 from __future__ import annotations
 
 import signal

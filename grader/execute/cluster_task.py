@@ -1,4 +1,4 @@
-"""One submission as a Dask task, and the worker's side of it (grader.executors.cluster is the
+"""One submission as a Dask task, and the worker's side of it (grader.execute.cluster is the
 submitting side).
 
 A task carries one submission — the job's JSON (grader.contract), the submission's files as bytes
@@ -22,9 +22,9 @@ from typing import Any
 from distributed import WorkerPlugin, get_worker
 
 from grader import __version__
-from grader.child.isolation import detect
+from grader.execute.sandbox import detect
 from grader.contract import PROTOCOL, ChildJob, ChildReport
-from grader.executors import ClusterError, ForkServerChild
+from grader.execute.executor import ClusterError, ForkServerChild
 from grader.tensors import load_tensors, restore_tensors, split_tensors, tensor_bytes
 
 PLUGIN = "cnn-grader"

@@ -4,17 +4,17 @@ result is the same whichever executor measured it.
 
 - `OneOffChild`: a new sandboxed interpreter per submission (`grader grade`).
 - `ForkServerChild`: children forked by a preloaded sandboxed server (`grader batch`, one per worker).
-- `grader.executors.cluster`: a Dask cluster (local processes, a scheduler address, Slurm and
+- `grader.execute.cluster`: a Dask cluster (local processes, a scheduler address, Slurm and
   other HPC schedulers through dask-jobqueue), each Dask worker with its own fork server.
 """
 from __future__ import annotations
 
 from typing import Callable, Protocol
 
-from grader.child.forkserver import ForkServer, ForkServerError
-from grader.child.isolation import Sandbox
-from grader.child.launch import run_child
-from grader.child.session import EventFn
+from grader.execute.forkserver import ForkServer, ForkServerError
+from grader.execute.sandbox import Sandbox
+from grader.execute.launch import run_child
+from grader.execute.session import EventFn
 from grader.contract import ChildJob, ChildReport
 
 
