@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import os
 import sys
-import tomllib
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import click
+import tomllib
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -24,6 +25,7 @@ from rich.progress import (
 )
 
 from grader import api
+from grader.contract import Limits
 from grader.data import DataNotFoundError
 from grader.execute.sandbox import IsolationUnavailable, detect
 from grader.load import SubmissionError
@@ -39,7 +41,6 @@ from grader.report import (
     write_junit,
 )
 from grader.results import SubmissionResult
-from grader.contract import Limits
 from grader.spec import SpecError
 
 console = Console(stderr=False)
@@ -71,7 +72,7 @@ def _user_errors(*more: type[Exception]) -> Iterator[None]:
     try:
         yield
     except (SpecError, DataNotFoundError, IsolationUnavailable, SubmissionError, FileNotFoundError, *more) as exc:
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, emoji=False)
         sys.exit(2)
 
 

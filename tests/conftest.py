@@ -33,12 +33,12 @@ class Graded:
         return {t["extra_data"]["check_id"]: t["extra_data"]["status"] for t in self.results["tests"]}
 
 
-def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+def run_cli(*args: str, timeout: float = 600, cwd: Path = REPO) -> subprocess.CompletedProcess:
     env = {**os.environ}
     if data_root():
         env["GRADER_DATA"] = str(data_root())
     return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=REPO)
+                          timeout=timeout, env=env, cwd=cwd)
 
 
 def grade(assignment: str, submission: Path, out: Path, *extra: str) -> Graded:

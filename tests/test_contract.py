@@ -181,3 +181,47 @@ def test_a_check_that_never_answers_times_out_with_the_budget_named(tmp_path: Pa
     report = _drive(child, tmp_path, quick)
     assert child.killed and report.outcomes["shape"].kind is OutcomeKind.TIMEOUT
     assert "the time limit for this check ran out" in report.outcomes["shape"].message
+
+
+# ------------------------------------------------------------------------------- judging and scoring
+
+def _cifar_check(probe: str = "output_shape"):
+    from grader.spec import load_spec
+
+    spec = load_spec(Path(__file__).resolve().parents[1] / "assignments" / "cifar_simplecnn" / "assignment.toml")
+    return next(c for c in spec.checks if c.probe == probe)
+
+
+@pytest.mark.parametrize("outcome, status", [
+    (CheckOutcome(kind=OutcomeKind.ERROR, message="ZeroDivisionError"), "error"),
+    (CheckOutcome(kind=OutcomeKind.TIMEOUT, message="ran out"), "timeout"),
+    (CheckOutcome(kind=OutcomeKind.CRASHED, message="SIGKILL"), "error"),
+    (CheckOutcome(kind=OutcomeKind.NOT_RUN, message="not run"), "error"),
+    (CheckOutcome(kind=OutcomeKind.MISSING, data={"missing": ["SimpleCNN"]}), "missing"),
+    (CheckOutcome(kind=OutcomeKind.MEASURE_FAILED, message="output [8, 5]"), "failed"),
+    (CheckOutcome(kind=OutcomeKind.MEASURED, data={"points": 100, "passed": True}), "error"),  # malformed
+], ids=lambda value: value.kind.value if isinstance(value, CheckOutcome) else value)
+def test_only_a_clean_measurement_can_earn_points(outcome: CheckOutcome, status: str) -> None:
+    from grader.compare import verdict_for
+    from grader.score import check_result
+
+    check = _cifar_check()
+    verdict = verdict_for(check, outcome, expected={"outputs": []}, defined={"SimpleCNN"}, entry=("SimpleCNN",))
+    result = check_result(check, verdict, seconds=0.1, timeout=30.0, output="")
+    assert result.status.value == status and result.points == 0.0
+
+
+def test_a_verdict_marked_as_an_error_earns_nothing_whatever_its_fraction() -> None:
+    from grader.probes.base import Verdict
+    from grader.results import Status
+    from grader.score import check_result
+
+    result = check_result(_cifar_check(), Verdict(1.0, "x", "y", status=Status.ERROR), seconds=0, timeout=1, output="")
+    assert result.status is Status.ERROR and result.points == 0.0
+
+
+def test_the_registry_refuses_a_second_probe_of_the_same_name() -> None:
+    from grader.probes import PROBES, register
+
+    with pytest.raises(ValueError, match="probe 'output_shape' is already registered"):
+        register(PROBES["output_shape"])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SUBMISSIONS, run_cli
+from conftest import REPO, SUBMISSIONS, run_cli
 
 NO_BWRAP = "/nonexistent/bwrap"
 WRONG = (SUBMISSIONS / "cifar_simplecnn" / "wrong_in_channels.py").read_text()
@@ -102,3 +102,25 @@ def test_a_wrong_isolation_in_the_ci_config_is_one_clear_message(tmp_path: Path)
     config.write_text('assignment = "cifar_simplecnn"\nsubmission = "model.py"\nisolation = "none"\n')
     proc = run_cli("ci", "--config", str(config))
     assert proc.returncode == 2 and "isolation must be strong, auto" in proc.stderr
+
+
+@pytest.mark.parametrize("bwrap", ["bwrap", NO_BWRAP], ids=["runner-with-namespaces", "runner-without"])
+def test_the_github_template_grades_on_any_runner_and_states_the_level(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                        bwrap: str) -> None:
+    """The template's own Grade step, run in a student's repository (only two checks, for time)."""
+    import shlex
+
+    import yaml
+
+    workflow = yaml.safe_load((REPO / "templates" / "github-classroom.yml").read_text())
+    step = next(s for job in workflow["jobs"].values() for s in job["steps"] if s.get("name") == "Grade")
+    argv = shlex.split(step["run"])
+    assert argv[:2] == ["grader", "ci"]
+    monkeypatch.setenv("CNN_GRADER_BWRAP", bwrap)
+    (tmp_path / "solution.py").write_text((SUBMISSIONS / "cifar_simplecnn" / "correct_attributes.py").read_text())
+    (tmp_path / ".cnn-grader.toml").write_text('assignment = "cifar_simplecnn"\nsubmission = "solution.py"\n')
+    proc = run_cli(*argv[1:], "--only", CHECKS, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    level = json.loads((tmp_path / "results.json").read_text())["extra_data"]["isolation"]
+    assert level.startswith("basic" if bwrap == NO_BWRAP else "strong")
+    assert (tmp_path / "grader-junit.xml").is_file() and f"Isolation: {level.split(':')[0]}" in proc.stdout

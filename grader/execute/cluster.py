@@ -129,8 +129,12 @@ def _jobqueue_cluster(kind: str, config: Path | None) -> Any:
     if config is not None:
         try:
             loaded = yaml.safe_load(config.read_text())
-        except (OSError, yaml.YAMLError) as exc:
+        except OSError as exc:
             raise ClusterError(f"cannot read --cluster-config {config}: {exc}") from None
+        except yaml.YAMLError as exc:
+            where = getattr(exc, "problem_mark", None)
+            raise ClusterError(f"--cluster-config {config} is not YAML" + (f" (line {where.line + 1}: "
+                               f"{getattr(exc, 'problem', '')})" if where else "")) from None
         if not isinstance(loaded, dict) or not isinstance(loaded.get("jobqueue", {}).get(kind), dict):
             raise ClusterError(f"--cluster-config {config} must hold a 'jobqueue: {kind}:' section (Dask's layout)")
         dask.config.update(dask.config.config, loaded, priority="new")
