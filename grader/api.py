@@ -15,15 +15,15 @@ from typing import Any, Callable
 
 from grader import __version__
 from grader.compare import verdict_for
+from grader.contract import CheckJob, CheckOutcome, ChildJob, ChildReport, Limits, OutcomeKind
 from grader.data import DATASETS, StagedDataset, fingerprint, resolve_data_root, stage
-from grader.execute.sandbox import PACKAGE_PARENT, Sandbox, detect
+from grader.diagnose import check_diagnosis, run_info
 from grader.execute.executor import Executor, OneOffChild
+from grader.execute.sandbox import PACKAGE_PARENT, Sandbox, detect
 from grader.load import Submission, SubmissionError, defined_names, load_submission
 from grader.probes import PROBES
-from grader.diagnose import check_diagnosis, run_info
 from grader.probes.base import JudgeContext, Verdict
 from grader.results import CheckResult, RunInfo, Status, SubmissionResult
-from grader.contract import CheckJob, CheckOutcome, ChildJob, ChildReport, Limits, OutcomeKind
 from grader.score import check_result
 from grader.spec import AssignmentSpec, Check, SpecError, load_spec
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.contract import CheckOutcome, OutcomeKind, TopLevelFailure
 from grader.probes import PROBES
 from grader.probes.base import JudgeContext, Verdict
 from grader.results import Status
-from grader.contract import CheckOutcome, OutcomeKind, TopLevelFailure
 from grader.spec import Check
 
 

@@ -6,10 +6,11 @@ spec without reading grader code.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from grader.probes.base import SpecError
 

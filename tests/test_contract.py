@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader.execute.pump import pump
-from grader.execute.session import Session
 from grader.contract import (
     CheckError,
     CheckJob,
@@ -34,6 +32,8 @@ from grader.contract import (
     encode_event,
 )
 from grader.execute.cluster_task import unpack_report
+from grader.execute.pump import pump
+from grader.execute.session import Session
 
 CHECKS = (CheckJob(id="shape", probe="output_shape", params={"batch": 4}, timeout=5.0, needs=("Net",)),
           CheckJob(id="grads", probe="gradient_flow", params={}, timeout=5.0, needs=("Net",), inputs="grads"))

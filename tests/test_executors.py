@@ -17,12 +17,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from conftest import SUBMISSIONS, nobody_processes, run_cli
+from slurm_cluster import slurm  # noqa: F401 - the fixture
+
 from grader import api
 from grader.batch import BatchOptions, run_batch
 from grader.execute.cluster import DaskCluster
-from slurm_cluster import slurm  # noqa: F401 - the fixture
 
 STATIC = "output_shape,architecture,layer_shapes,gradient_flow,reference_gradients"
 CORPUS = SUBMISSIONS / "cifar_simplecnn"

@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SUBMISSIONS, run_cli
 
 NO_BWRAP = "/nonexistent/bwrap"

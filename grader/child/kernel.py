@@ -17,7 +17,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from grader.contract import ChildView, ContractError, Event, LoadError, Loaded, TopLevelFailure, decode_event, encode_event
+from grader.contract import (
+    ChildView,
+    ContractError,
+    Event,
+    Loaded,
+    LoadError,
+    TopLevelFailure,
+    decode_event,
+    encode_event,
+)
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -77,7 +86,6 @@ def _interrupt(client: Any, attempts: int = 50) -> None:
 
     import nbformat
     from jupyter_core.utils import run_sync
-
     from nbclient.exceptions import CellTimeoutError
 
     run_sync(client.km.interrupt_kernel)()
@@ -246,8 +254,17 @@ def salvage_cells(plan_path: str) -> None:
 
     from IPython import get_ipython
 
-    from grader.child.salvage import (SalvageReport, ends_program, failing_line, first_line, parse_leniently,
-                                run_definitions, skip_unparsed, statement_at, statements)
+    from grader.child.salvage import (
+        SalvageReport,
+        ends_program,
+        failing_line,
+        first_line,
+        parse_leniently,
+        run_definitions,
+        skip_unparsed,
+        statement_at,
+        statements,
+    )
 
     shell = get_ipython()
     plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))

@@ -16,8 +16,8 @@ import types
 from pathlib import Path
 from typing import Any
 
-from grader.contract import ChildView, Done, Event, Hello, Loaded, LoadError, TopLevelFailure, encode_event
 from grader.child.measure import run_check, student_traceback
+from grader.contract import ChildView, Done, Event, Hello, Loaded, LoadError, TopLevelFailure, encode_event
 
 # Captured before any student code runs: a submission that patches these later cannot change
 # how the worker talks to the parent.

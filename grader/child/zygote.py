@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader.processes import apply_rlimits, become_subreaper, kill_children
 from grader.contract import CHANNEL_FD
+from grader.processes import apply_rlimits, become_subreaper, kill_children
 
 PR_SET_DUMPABLE = 4
 POLL_SECONDS = 0.05
@@ -46,8 +46,8 @@ def preload() -> None:
     import torch  # noqa: F401
     import torchvision  # noqa: F401
 
-    import grader.probes  # noqa: F401
     import grader.child.worker  # noqa: F401
+    import grader.probes  # noqa: F401
 
 
 def _prctl(option: int, value: int) -> None:

@@ -15,9 +15,7 @@ from typing import Any
 import dask
 from distributed import Client, KilledWorker
 
-from grader.execute.session import EventFn
 from grader.contract import ChildJob, ChildReport
-from grader.execute.executor import ClusterError
 from grader.execute.cluster_task import (
     PLUGIN,
     GraderPlugin,
@@ -25,6 +23,8 @@ from grader.execute.cluster_task import (
     pack,
     unpack_report,
 )
+from grader.execute.executor import ClusterError
+from grader.execute.session import EventFn
 
 SCHEDULERS = ("slurm", "pbs", "sge", "lsf")
 """dask-jobqueue cluster kinds `--cluster` accepts."""

@@ -22,9 +22,9 @@ from typing import Any
 from distributed import WorkerPlugin, get_worker
 
 from grader import __version__
-from grader.execute.sandbox import detect
 from grader.contract import PROTOCOL, ChildJob, ChildReport
 from grader.execute.executor import ClusterError, ForkServerChild
+from grader.execute.sandbox import detect
 from grader.tensors import load_tensors, restore_tensors, split_tensors, tensor_bytes
 
 PLUGIN = "cnn-grader"
@@ -75,11 +75,17 @@ class GraderPlugin(WorkerPlugin):
             self.problem = f"worker {worker.address}: {exc}"
             return
         for thread in range(worker.state.nthreads):
-            self.executors.put(ForkServerChild(sandbox.for_worker(1000 + (os.getpid() % 1_000_000) * 8 + thread)))
+            self.executors.put(ForkServerChild(sandbox.for_worker(_slot(thread))))
 
     def teardown(self, worker: Any) -> None:
         while not self.executors.empty():
             self.executors.get().close()
+
+
+def _slot(thread: int) -> int:
+    """A worker slot of its own for each thread of each Dask worker process on a node (so its children
+    run as a user of their own; after the local pool's slots, pids are below 2**22)."""
+    return 1000 + os.getpid() * 64 + thread
 
 
 def grade_package(package: JobPackage) -> tuple[str, bytes]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Callable, Protocol
 
-from grader.execute.forkserver import ForkServer, ForkServerError
-from grader.execute.sandbox import Sandbox
-from grader.execute.launch import run_child
-from grader.execute.session import EventFn
 from grader.contract import ChildJob, ChildReport
+from grader.execute.forkserver import ForkServer, ForkServerError
+from grader.execute.launch import run_child
+from grader.execute.sandbox import Sandbox
+from grader.execute.session import EventFn
 
 
 class Executor(Protocol):

@@ -19,12 +19,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from grader.execute.sandbox import CHILD_ROOT, Mount, Sandbox
-from grader.execute.launch import shared_mounts, worker_command
-from grader.execute.sandbox import child_env, rlimits_for
-from grader.processes import apply_rlimits
-from grader.execute.reaper import kill_registered, start_registered
 from grader.contract import ChildJob, Limits
+from grader.execute.launch import shared_mounts, worker_command
+from grader.execute.reaper import kill_registered, start_registered
+from grader.execute.sandbox import CHILD_ROOT, Mount, Sandbox, child_env, rlimits_for
+from grader.processes import apply_rlimits
 
 START_TIMEOUT = 120.0
 """Seconds a server may take to start (import torch in a cold page cache)."""

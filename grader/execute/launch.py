@@ -15,14 +15,12 @@ from pathlib import Path
 from typing import Protocol
 
 from grader.budget import ChargedClock
-from grader.execute.sandbox import CHILD_ROOT, PACKAGE_PARENT, Mount, Sandbox
-from grader.execute.sandbox import child_env, rlimits_for
-from grader.processes import apply_rlimits
+from grader.contract import CHANNEL_FD, PROTOCOL, ChildJob, ChildReport, ChildView
 from grader.execute.pump import ChildProcess, pump
 from grader.execute.reaper import kill_registered, start_registered
+from grader.execute.sandbox import CHILD_ROOT, PACKAGE_PARENT, Mount, Sandbox, child_env, rlimits_for
 from grader.execute.session import EventFn, Session
-from grader.contract import CHANNEL_FD, PROTOCOL, ChildJob, ChildReport, ChildView
-from grader.processes import process_tree
+from grader.processes import apply_rlimits, process_tree
 
 
 class Server(Protocol):

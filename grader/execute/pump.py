@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from grader.execute.session import Session
 from grader.contract import ContractError, OutcomeKind, decode_event
+from grader.execute.session import Session
 from grader.tensors import load_tensors
 
 MAX_LINE = 64 << 20

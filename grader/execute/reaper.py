@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from grader.processes import become_subreaper, kill_children
+
 _LIVE_CHILDREN: set[int] = set()
 _LIVE_LOCK = threading.Lock()
 

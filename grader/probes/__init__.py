@@ -61,4 +61,4 @@ def register(probe: Probe) -> Probe:
 
 
 # Importing the families registers them.
-from grader.probes import shapes, gradients, training, batchnorm, transfer, featuremaps, figure, handin  # noqa: E402,F401
+from grader.probes import batchnorm, featuremaps, figure, gradients, handin, shapes, training, transfer  # noqa: E402,F401
