@@ -9,6 +9,7 @@ holds `{"__tensor__": key}` references into a tensor file (grader.tensors).
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import types
@@ -72,6 +73,12 @@ def _encode(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=None)
+def _hints(cls: type) -> dict[str, Any]:
+    """A dataclass's field types, resolved once (annotations are strings under `from __future__`)."""
+    return get_type_hints(cls)
+
+
 def _decode(cls: type, payload: Any, where: str) -> Any:
     if not isinstance(payload, dict):
         raise ContractError(f"{where}: expected an object, found {type(payload).__name__}")
@@ -79,7 +86,7 @@ def _decode(cls: type, payload: Any, where: str) -> Any:
     unknown = sorted(set(payload) - set(known))
     if unknown:
         raise ContractError(f"{where}: unknown field(s) {', '.join(map(str, unknown[:5]))[:200]}")
-    hints = get_type_hints(cls)
+    hints = _hints(cls)
     values = {}
     for name, f in known.items():
         if name not in payload:
