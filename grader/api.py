@@ -7,8 +7,8 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import shutil
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -16,10 +16,11 @@ from typing import Any, Callable
 from grader import __version__
 from grader.compare import verdict_for
 from grader.contract import CheckJob, CheckOutcome, ChildJob, ChildReport, Limits, OutcomeKind
-from grader.data import DATASETS, StagedDataset, fingerprint, resolve_data_root, stage
+from grader.data import DATASETS, StagedDataset, resolve_data_root, stage
 from grader.diagnose import check_diagnosis, run_info
 from grader.execute.executor import Executor, OneOffChild
 from grader.execute.sandbox import PACKAGE_PARENT, Sandbox, detect
+from grader.gpu import GIB, gpu_info
 from grader.load import Submission, SubmissionError, defined_names, load_submission
 from grader.probes import PROBES
 from grader.probes.base import JudgeContext, Verdict
@@ -28,6 +29,8 @@ from grader.score import check_result
 from grader.spec import AssignmentSpec, Check, SpecError, load_spec
 
 GRADING_SEED = 0
+OUT_OF_GPU_MEMORY = re.compile(r"out of memory|ALLOC_FAILED", re.IGNORECASE)
+"""How a CUDA out-of-memory error reads (PyTorch, cuBLAS, cuDNN)."""
 ProgressFn = Callable[[str, str, str], None]
 
 
@@ -101,11 +104,16 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def _device_label(device: str) -> str:
+def device_label(device: str, gpu_share: int = 0) -> str:
+    """The device for reports, e.g. 'cuda (NVIDIA H100 80GB HBM3)', with the submission's share of it."""
     if device == "cuda":
-        import torch
+        info = gpu_info()
+        if info is None:
+            import torch
 
-        return f"cuda ({torch.cuda.get_device_name(0)})"
+            return f"cuda ({torch.cuda.get_device_name(0)})"
+        return f"cuda ({info.name}" + (f"; shared by several grading processes, {gpu_share / GIB:.1f} of its "
+                                       f"{info.total_bytes / GIB:.0f} GiB for this one)" if gpu_share else ")")
     return f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
 
 
@@ -152,10 +160,10 @@ def _result_without_child(spec: AssignmentSpec, checks: list[Check], name: str, 
                                 found="not run: the submission could not be loaded") for c in checks)
     return SubmissionResult(assignment=spec.name, title=spec.title, submission=name, checks=results,
                             isolation=isolation, device=device, seconds=0.0, budget=budget, load_error=error,
-                            graded_at=_now(), grader_version=__version__)
+                            graded_at=now(), grader_version=__version__)
 
 
-def _now() -> str:
+def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
@@ -198,7 +206,7 @@ def torch_hub() -> Path | None:
     return hub if hub.is_dir() else None
 
 
-def _unavailable(checks: list[Check]) -> dict[str, str]:
+def unavailable(checks: list[Check]) -> dict[str, str]:
     """check id → why it cannot run on this machine (only checks that cannot)."""
     reasons = {}
     for c in checks:
@@ -233,7 +241,7 @@ class Grading:
 def prepare_grading(spec: AssignmentSpec, options: GradeOptions = GradeOptions()) -> Grading:
     """Resolve the device, checks, reference, staged data and sandbox once."""
     checks = selected_checks(spec, options)
-    skipped = _unavailable(checks)
+    skipped = unavailable(checks)
     runnable = [c for c in checks if c.id not in skipped]
     reference = load_reference(spec)
     return Grading(spec=spec, options=options, device=resolve_device(options.device), checks=checks,
@@ -255,7 +263,7 @@ def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = No
     try:
         submission = load_submission(path, spec.entry)
     except SubmissionError as exc:
-        return _result_without_child(spec, grading.checks, path.name, str(exc), _device_label(device),
+        return _result_without_child(spec, grading.checks, path.name, str(exc), device_label(device),
                                      sandbox.description, budget)
     defined = defined_names(submission.main_path)
     staged, reference = grading.staged, grading.reference
@@ -263,6 +271,7 @@ def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = No
         report = measure(spec, submission, grading.runnable, reference, sandbox=sandbox,
                          limits=grading.options.limits, device=device, staged=staged, progress=progress,
                          executor=executor, prepared=grading.prepared)
+        report = _regrade_contended(grading, submission, report, executor)
     finally:
         shutil.rmtree(submission.directory, ignore_errors=True)
     results, ran = judge(grading, report, defined, notebook=submission.main_file.endswith(".ipynb"))
@@ -272,10 +281,27 @@ def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = No
         notes.append("Your submission could not be loaded, so no check could run; fix the error shown above first.")
     return SubmissionResult(
         assignment=spec.name, title=spec.title, submission=submission.name, checks=tuple(results),
-        isolation=report.isolation or sandbox.description, device=_device_label(device), seconds=round(report.seconds, 2),
+        isolation=report.isolation or sandbox.description,
+        device=device_label(device, grading.options.limits.gpu_memory_bytes), seconds=round(report.seconds, 2),
         budget=budget, stdout=report.stdout, stderr=report.stderr,
         load_error=(report.load_error + ("\n\n" + report.load_traceback if report.load_traceback else "")).strip(),
-        notes=tuple(notes), ran=ran, seeds={"grading": GRADING_SEED}, graded_at=_now(), grader_version=__version__)
+        notes=tuple(notes), ran=ran, seeds={"grading": GRADING_SEED}, graded_at=now(), grader_version=__version__)
+
+
+def _regrade_contended(grading: Grading, submission: Submission, report: ChildReport,
+                       executor: Executor | None) -> ChildReport:
+    """Measure the submission once more when it met a CUDA out-of-memory error while another grading process
+    held more than its share of the GPU (grader.gpu): a neighbour's hog must not cost it points."""
+    said = [report.load_error, report.stderr[-4000:],
+            *(o.message + "\n" + o.traceback for o in report.outcomes.values())]
+    if not report.gpu_contended or not any(OUT_OF_GPU_MEMORY.search(text) for text in said):
+        return report
+    again = measure(grading.spec, submission, grading.runnable, grading.reference, sandbox=grading.sandbox,
+                    limits=grading.options.limits, device=grading.device, staged=grading.staged,
+                    executor=executor, prepared=grading.prepared)
+    again.notes.append("Graded twice: the first run ran out of GPU memory while another grading process held "
+                       "more than its share of the GPU; this is the second run.")
+    return again
 
 
 def judge(grading: Grading, report: ChildReport, defined: set[str], *, notebook: bool) -> tuple[list[CheckResult], RunInfo]:
@@ -289,7 +315,7 @@ def judge(grading: Grading, report: ChildReport, defined: set[str], *, notebook:
         outcome = report.outcomes.get(c.id, CheckOutcome(kind=OutcomeKind.NOT_RUN, message="not run"))
         verdict = verdict_for(c, outcome, expected=reference.expected.get(c.id), defined=defined,
                               entry=spec.entry, labels=staged.test_labels if staged else None,
-                              reference_metrics=reference.metrics, failure=report.failure, salvaged=report.salvaged)
+                              reference_metrics=reference.metrics, device_class=device, failure=report.failure, salvaged=report.salvaged)
         cause = check_diagnosis(outcome.message, outcome.traceback, report.failure, notebook=notebook) \
             if outcome.kind is OutcomeKind.ERROR else None
         if cause is not None:
@@ -315,82 +341,6 @@ def judge(grading: Grading, report: ChildReport, defined: set[str], *, notebook:
 
 
 # ------------------------------------------------------------------------------------ references
-
-def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options: GradeOptions,
-                     progress: ProgressFn | None = None, log: Callable[[str], None] = print) -> Path:
-    """Measure the reference solution with every non-training probe (expected.pt) and its
-    accuracy under `protocol` over `seeds` seeds (metrics.json). Returns the reference folder."""
-    import torch
-
-    from grader.probes.training import accuracy
-    from grader.train import get_protocol
-
-    reference = load_reference(spec)
-    device = resolve_device(options.device)
-    submission = Submission("solution.py", reference.directory, "solution.py")
-    static = [c for c in spec.checks if not PROBES[c.probe].trains]
-    training = [c for c in spec.checks if PROBES[c.probe].trains]
-    root = resolve_data_root(options.data_root)
-    staged = stage(spec.dataset, root, download=options.download) \
-        if any(PROBES[c.probe].needs_data for c in spec.checks) else None
-    sandbox = detect(options.isolation)
-    report = measure(spec, submission, static, reference, sandbox=sandbox, limits=options.limits, device="cpu",
-                     staged=staged, progress=progress)
-    expected = {}
-    for c in static:
-        outcome = report.outcomes[c.id]
-        if outcome.kind is not OutcomeKind.MEASURED:
-            raise RuntimeError(f"the reference failed check '{c.id}': {outcome.kind}: {outcome.message}\n{outcome.traceback}")
-        expected[c.id] = outcome.data
-    torch.save(expected, reference.directory / "expected.pt")
-    log(f"recorded expected measurements for {len(expected)} checks → {reference.directory / 'expected.pt'}")
-    if not training:
-        log("no training check in the spec: no accuracy to record")
-        return reference.directory
-    template = next((c for c in training if c.params.get("protocol") == protocol), training[0])
-    blocked = _unavailable([template])
-    if blocked:
-        raise RuntimeError(f"cannot record '{template.id}' on this machine: {blocked[template.id]}")
-    accuracy_check = replace(template, timeout={"cpu": 3600.0, "cuda": 3600.0},
-                             params={**template.params, "protocol": protocol})
-    accuracies, seconds = [], []
-    long_spec = replace(spec, budgets={"cpu": 3600.0, "cuda": 3600.0})
-    for seed in range(seeds):
-        start = time.monotonic()
-        run = measure(long_spec, submission, [accuracy_check], reference, sandbox=sandbox, limits=options.limits,
-                      device=device, staged=staged, seed=seed, progress=progress)
-        outcome = run.outcomes[accuracy_check.id]
-        if outcome.kind is not OutcomeKind.MEASURED:
-            raise RuntimeError(f"reference training failed (seed {seed}): {outcome.message}\n{outcome.traceback}\n{run.stderr[-2000:]}")
-        accuracies.append(accuracy(outcome.data["predictions"], staged.test_labels))
-        seconds.append(outcome.seconds)
-        log(f"seed {seed}: accuracy {accuracies[-1]:.4f} in {time.monotonic() - start:.1f} s")
-    acc = torch.tensor(accuracies, dtype=torch.float64)
-    metrics_file = reference.directory / "metrics.json"
-    metrics = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {"protocols": {}}
-    metrics["assignment"] = spec.name
-    metrics["protocols"][protocol] = {
-        "protocol": get_protocol(spec.dataset, protocol).description,
-        "accuracy_mean": round(float(acc.mean()), 4),
-        "accuracy_std": round(float(acc.std()) if len(accuracies) > 1 else 0.0, 4),
-        "accuracies": [round(a, 4) for a in accuracies], "seeds": list(range(seeds)),
-        "train_seconds_mean": round(sum(seconds) / len(seconds), 1),
-        "device": _device_label(device), "torch": torch.__version__, "torchvision": _torchvision_version(),
-        "python": platform.python_version(), "dataset": spec.dataset,
-        "dataset_fingerprint": fingerprint(spec.dataset, root), "isolation": sandbox.level,
-        "recorded_at": _now(), "grader_version": __version__,
-        **outcome.data.get("provenance", {}),
-    }
-    metrics_file.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-    log(f"recorded metrics → {metrics_file}")
-    return reference.directory
-
-
-def _torchvision_version() -> str:
-    import torchvision
-
-    return torchvision.__version__
-
 
 def validate(spec: AssignmentSpec, *, options: GradeOptions = GradeOptions(),
              progress: ProgressFn | None = None) -> SubmissionResult:

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Callable
 
 from grader import __version__
-from grader.api import GradeOptions, Grading, grade_with, prepare_grading
+from grader.api import GradeOptions, Grading, grade_with, prepare_grading, resolve_device
 from grader.discover import Discovery, Handin, discover, read_roster
 from grader.execute.executor import Executor, ExecutorFactory, local_pool
+from grader.gpu import even_share
 from grader.report import (
     redact_hidden,
     write_canvas_grades,
@@ -96,8 +97,9 @@ def grading_key(grading: Grading) -> str:
     options = grading.options
     digest.update(json.dumps({"checks": [c.id for c in grading.checks], "protocol": options.protocol,
                               "device": grading.device, "isolation": grading.sandbox.level,
-                              # threads change speed, not results; the batch sets them from --jobs
-                              "limits": {**asdict(options.limits), "threads": None}, "skipped": sorted(grading.skipped),
+                              # threads and GPU shares change speed, not results; the batch sets them from --jobs
+                              "limits": {**asdict(options.limits), "threads": None, "gpu_memory_bytes": None},
+                              "skipped": sorted(grading.skipped),
                               "data": grading.staged.fingerprint if grading.staged else None,
                               "grader": __version__}, sort_keys=True).encode())
     return digest.hexdigest()
@@ -193,6 +195,8 @@ def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptio
     roster = read_roster(options.roster) if options.roster else None
     found = discover(source, out / "inputs", roster=roster)
     limits = replace(options.grade.limits, threads=max(1, (os.cpu_count() or 1) // options.jobs))
+    if resolve_device(options.grade.device) == "cuda" and not limits.gpu_memory_bytes:
+        limits = replace(limits, gpu_memory_bytes=even_share(options.jobs))
     grading = prepare_grading(spec, replace(options.grade, limits=limits))
     key = grading_key(grading)
     store = Store(out / DATABASE)

@@ -386,15 +386,20 @@ def reference() -> None:
 @click.argument("assignment")
 @click.option("--protocol", default="quick", show_default=True, help="Training protocol to measure (quick, full).")
 @click.option("--seeds", default=3, show_default=True, help="Number of training seeds.")
+@click.option("--metrics-only", is_flag=True,
+              help="Record only the accuracy (metrics.json), e.g. on a GPU machine; leave expected.pt as it is.")
 @common_options
-def record(assignment: str, protocol: str, seeds: int, **common) -> None:
-    """Train the reference solution and write expected.pt and metrics.json."""
+def record(assignment: str, protocol: str, seeds: int, metrics_only: bool, **common) -> None:
+    """Train the reference solution and write expected.pt and metrics.json (one recording per protocol and
+    device class: the device that grades is judged against the recording made on its kind)."""
+    from grader.record import record_reference
+
     with _user_errors():
         spec = api.find_assignment(assignment)
         with _progress(f"recording {spec.name}") as progress:
             try:
-                api.record_reference(spec, protocol=protocol, seeds=seeds, options=_options(**common),
-                                     progress=progress, log=console.print)
+                record_reference(spec, protocol=protocol, seeds=seeds, options=_options(**common),
+                                     progress=progress, log=console.print, metrics_only=metrics_only)
             except RuntimeError as exc:  # the reference failed a check, or a check cannot run here
                 errors.print(f"error: {exc}", highlight=False, markup=False)
                 sys.exit(2)

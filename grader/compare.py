@@ -12,7 +12,7 @@ from grader.spec import Check
 
 def verdict_for(check: Check, outcome: CheckOutcome, *, expected: dict[str, Any] | None,
                 defined: set[str], entry: tuple[str, ...], labels: Any = None,
-                reference_metrics: dict[str, Any] | None = None, failure: TopLevelFailure | None = None,
+                reference_metrics: dict[str, Any] | None = None, device_class: str = "cpu", failure: TopLevelFailure | None = None,
                 salvaged: bool = False) -> Verdict:
     """Judge one check. Anything but a clean measurement earns nothing. `failure`: how the top-level
     code failed, if it did (a name it left undefined is an error caused by that, not a missing name)."""
@@ -24,7 +24,8 @@ def verdict_for(check: Check, outcome: CheckOutcome, *, expected: dict[str, Any]
                            "the instructor must run: grader reference record <assignment>", status=Status.ERROR)
         try:
             return probe.judge(JudgeContext(measured=outcome.data, expected=expected, params=check.params,
-                                            labels=labels, reference_metrics=reference_metrics))
+                                            labels=labels, reference_metrics=reference_metrics,
+                                            device_class=device_class))
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             return Verdict(0.0, expects, f"the measurement sent by the grading process was malformed "
                                          f"({type(exc).__name__}: {exc})", status=Status.ERROR)

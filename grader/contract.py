@@ -73,7 +73,7 @@ def _encode(value: Any) -> Any:
     return value
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     """A dataclass's field types, resolved once (annotations are strings under `from __future__`)."""
     return get_type_hints(cls)
@@ -151,6 +151,8 @@ class Limits(Wire):
     cell_timeout: float = 60.0
     """Seconds allowed for one notebook cell."""
     threads: int = 2
+    gpu_memory_bytes: int = 0
+    """The child's share of the GPU's memory when several children share one GPU (0: no share is set)."""
 
 
 @dataclass(frozen=True)
@@ -404,6 +406,9 @@ class ChildReport(Wire):
     stderr: str = field(default="", metadata=_limit(2 << 20))
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    gpu_contended: bool = False
+    """Another process held more than its share of the GPU's memory (or the GPU was nearly full) while
+    this child ran (grader.gpu)."""
     isolation: str = ""
     """How the child was isolated (one line for reports)."""
 

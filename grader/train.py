@@ -5,7 +5,6 @@ are not there, so the child can only return predictions, which the parent scores
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -15,9 +14,7 @@ import torch
 from torch import nn
 
 from grader.data import DATASETS
-
-PREDICT_BATCH = 256
-"""Test images per forward pass when predicting (256 beat 1000 on a 2-core CPU)."""
+from grader.steps import Engine, Tally, TrainStep, build_runner, forward_checked
 
 
 @dataclass(frozen=True)
@@ -70,15 +67,27 @@ def get_protocol(dataset: str, name: str) -> Protocol:
 
 @dataclass(frozen=True)
 class StagedTensors:
-    """A staged folder in memory: normalised float images, training labels, no test labels."""
+    """A staged folder on the grading device: uint8 images (normalised a batch at a time, on the device),
+    training labels, no test labels."""
 
     dataset: str
-    train_x: torch.Tensor
-    """float32 [N, C, H, W], normalised with the dataset's mean/std."""
-    train_y: torch.Tensor
+    train_images: torch.Tensor
+    """uint8 [N, C, H, W]."""
+    train_labels: torch.Tensor
     """int64 [N]."""
-    test_x: torch.Tensor
-    """float32 [M, C, H, W], normalised."""
+    test_images: torch.Tensor
+    """uint8 [M, C, H, W]."""
+    mean: torch.Tensor
+    """float32 [1, C, 1, 1], the dataset's channel means on the same device."""
+    std: torch.Tensor
+
+    @property
+    def device(self) -> torch.device:
+        return self.train_images.device
+
+    def normalise(self, images: torch.Tensor) -> torch.Tensor:
+        """float32 images in the dataset's normalisation, from uint8 ones on this device."""
+        return images.float().div_(255).sub_(self.mean).div_(self.std)
 
 
 def _load_images(path: Path, channels: int, size: int) -> np.ndarray:
@@ -90,27 +99,25 @@ def _load_images(path: Path, channels: int, size: int) -> np.ndarray:
 
 
 def load_staged(directory: Path, device: str | torch.device = "cpu", *, dataset: str) -> StagedTensors:
-    """Load a staged folder onto `device` as tensors (uint8 is moved first, then normalised)."""
+    """Load a staged folder onto `device`, images kept as uint8."""
     info = DATASETS[dataset]
     directory = Path(directory)
-    mean = torch.tensor(info.mean, device=device).view(1, -1, 1, 1)
-    std = torch.tensor(info.std, device=device).view(1, -1, 1, 1)
 
     def images(name: str) -> torch.Tensor:
-        array = _load_images(directory / name, info.channels, info.image_size)
-        return torch.from_numpy(array).to(device).float().div_(255).sub_(mean).div_(std)
+        return torch.from_numpy(_load_images(directory / name, info.channels, info.image_size)).to(device)
 
     labels = np.load(directory / "train_labels.npy", allow_pickle=False)
-    train_x = images("train_images.npy")
-    if labels.dtype != np.int64 or labels.shape != (len(train_x),):
-        raise ValueError(f"{directory / 'train_labels.npy'}: expected int64 [{len(train_x)}], "
+    train_images = images("train_images.npy")
+    if labels.dtype != np.int64 or labels.shape != (len(train_images),):
+        raise ValueError(f"{directory / 'train_labels.npy'}: expected int64 [{len(train_images)}], "
                          f"got {labels.dtype} {list(labels.shape)}")
-    return StagedTensors(dataset, train_x, torch.from_numpy(labels).to(device),
-                         images("test_images.npy"))
+    return StagedTensors(dataset, train_images, torch.from_numpy(labels).to(device), images("test_images.npy"),
+                         torch.tensor(info.mean, device=device).view(1, -1, 1, 1),
+                         torch.tensor(info.std, device=device).view(1, -1, 1, 1))
 
 
 def load_test_images(directory: Path, *, dataset: str, count: int) -> torch.Tensor:
-    """The first `count` staged test images, normalised like `load_staged` (float32, CPU)."""
+    """The first `count` staged test images, normalised (float32, CPU)."""
     info = DATASETS[dataset]
     array = np.load(Path(directory) / "test_images.npy", mmap_mode="r", allow_pickle=False)
     if array.dtype != np.uint8 or array.shape[1:] != (info.channels, info.image_size, info.image_size):
@@ -121,79 +128,74 @@ def load_test_images(directory: Path, *, dataset: str, count: int) -> torch.Tens
     return torch.from_numpy(np.array(array[:count])).float().div_(255).sub_(mean).div_(std)
 
 
-def _forward(model: nn.Module, x: torch.Tensor, num_classes: int) -> torch.Tensor:
-    out = model(x)
-    if type(out) is not torch.Tensor:
-        kind = f"a tensor subclass ({type(out).__qualname__}); subclasses are refused" \
-            if isinstance(out, torch.Tensor) else type(out).__qualname__
-        raise TypeError(f"forward must return a plain torch.Tensor of logits; it returned {kind}")
-    if out.shape != (len(x), num_classes):
-        raise ValueError(f"forward must return logits of shape [batch, {num_classes}] "
-                         f"= {[len(x), num_classes]}; it returned shape {list(out.shape)}")
-    return out
+def _optimizer(params: list[nn.Parameter], lr: float, device: torch.device) -> torch.optim.Optimizer:
+    """The protocols' Adam; on a GPU its state lives on the device, so that a CUDA graph can capture it."""
+    if device.type == "cuda":
+        return torch.optim.Adam(params, lr=lr, capturable=True, foreach=True)
+    return torch.optim.Adam(params, lr=lr)
 
 
 def train_model(model: nn.Module, data: StagedTensors, protocol: Protocol, *,
                 device: str | torch.device = "cpu", lr: float | None = None,
                 optimizer: torch.optim.Optimizer | None = None,
-                on_epoch: Callable[[int, float], None] | None = None) -> None:
+                on_epoch: Callable[[int, float], None] | None = None) -> Engine:
     """Train `model` in place with the protocol (CrossEntropy; `optimizer` if given, else Adam
-    over the trainable parameters at `lr` or the protocol's).
+    over the trainable parameters at `lr` or the protocol's). Returns how the steps ran.
 
-    Seeds torch with `protocol.seed` first (model construction is the caller's to seed).
-    Calls `on_epoch(epoch, mean_loss)` with 1-based epochs. Raises ValueError on a non-finite
-    loss or a model without trainable parameters, TypeError/ValueError on a bad output.
+    Seeds torch with `protocol.seed` first (model construction is the caller's to seed); the data order
+    is drawn on the data's device from the same seed. Calls `on_epoch(epoch, mean_loss)` with 1-based
+    epochs. Raises ValueError on a non-finite loss (at the end of its epoch) or a model without trainable
+    parameters, TypeError/ValueError on a bad output.
     """
     if protocol.dataset != data.dataset:
         raise ValueError(f"protocol {protocol.name!r} is for {protocol.dataset}, data is {data.dataset}")
-    num_classes = DATASETS[protocol.dataset].num_classes
+    device = torch.device(device)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("the model has no trainable parameters (nothing for the optimizer to train)")
     torch.manual_seed(protocol.seed)
-    generator = torch.Generator().manual_seed(protocol.seed)
-    n = len(data.train_x)
-    pool = torch.randperm(n, generator=generator)[:protocol.train_subset] \
-        if protocol.train_subset is not None and protocol.train_subset < n else torch.arange(n)
+    generator = torch.Generator(data.device).manual_seed(protocol.seed)
+    n = len(data.train_labels)
+    pool = torch.randperm(n, generator=generator, device=data.device)[:protocol.train_subset] \
+        if protocol.train_subset is not None and protocol.train_subset < n else torch.arange(n, device=data.device)
     model.to(device).train()
-    optimizer = optimizer or torch.optim.Adam(params, lr=protocol.lr if lr is None else lr)
-    loss_fn = nn.CrossEntropyLoss()
+    capturable = optimizer is None and device.type == "cuda"
+    optimizer = optimizer or _optimizer(params, protocol.lr if lr is None else lr, device)
+    step = TrainStep(model, data, optimizer, DATASETS[protocol.dataset].num_classes, Tally(device))
+    run_full: Callable[[torch.Tensor], None] | None = None
+    engine = Engine("eager")
     for epoch in range(1, protocol.epochs + 1):
-        order = pool[torch.randperm(len(pool), generator=generator)].to(data.train_x.device)
-        batches = order.split(protocol.batch_size)
-        total = 0.0
-        for step, batch in enumerate(batches, start=1):
-            x = data.train_x[batch].to(device)
-            y = data.train_y[batch].to(device)
-            out = _forward(model, x, num_classes)
-            if not out.requires_grad:
-                raise ValueError("the model's output does not require grad (is it detached, or "
-                                 "computed under torch.no_grad()?), so it cannot be trained")
-            loss = loss_fn(out, y)
-            value = loss.item()
-            if not math.isfinite(value):
-                raise ValueError(f"training diverged: loss became {value} at epoch {epoch}, step {step}")
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += value
+        order = pool[torch.randperm(len(pool), generator=generator, device=data.device)]
+        for batch in order.split(protocol.batch_size):
+            if run_full is None:
+                run_full, engine = build_runner(step, batch, capturable=capturable,
+                                                reseed=lambda: torch.manual_seed(protocol.seed))
+            (run_full if len(batch) == protocol.batch_size else step)(batch)
+        mean_loss = step.tally.close_epoch(epoch)
         if on_epoch is not None:
-            on_epoch(epoch, total / len(batches))
+            on_epoch(epoch, mean_loss)
+    return engine
+
+
+def predict_batch_size(device: torch.device) -> int:
+    """Test images per forward pass: 256 beat 1000 on a 2-core CPU; a GPU takes many more."""
+    return 2048 if device.type == "cuda" else 256
 
 
 @torch.no_grad()
-def predict(model: nn.Module, images: torch.Tensor, num_classes: int, *,
+def predict(model: nn.Module, data: StagedTensors, num_classes: int, *,
             device: str | torch.device = "cpu") -> torch.Tensor:
-    """int64 class predictions (on the CPU) for `images`, in eval mode, batched."""
+    """int64 class predictions (on the CPU) for the staged test images, in eval mode, batched."""
+    device = torch.device(device)
     model.to(device).eval()
-    preds = [_forward(model, x.to(device), num_classes).argmax(dim=1)
-             for x in images.split(PREDICT_BATCH)]
+    preds = [forward_checked(model, data.normalise(x.to(device)), num_classes).argmax(dim=1)
+             for x in data.test_images.split(predict_batch_size(device))]
     return torch.cat(preds).to("cpu", torch.int64)
 
 
 def train_and_predict(model: nn.Module, data: StagedTensors, protocol: Protocol, *,
                       device: str | torch.device = "cpu", optimizer: torch.optim.Optimizer | None = None,
-                      on_epoch: Callable[[int, float], None] | None = None) -> torch.Tensor:
-    """Train with `protocol`, then return predictions for all test images (model left in eval)."""
-    train_model(model, data, protocol, device=device, optimizer=optimizer, on_epoch=on_epoch)
-    return predict(model, data.test_x, DATASETS[protocol.dataset].num_classes, device=device)
+                      on_epoch: Callable[[int, float], None] | None = None) -> tuple[torch.Tensor, Engine]:
+    """Train with `protocol`, then predict every test image (model left in eval); also how it trained."""
+    engine = train_model(model, data, protocol, device=device, optimizer=optimizer, on_epoch=on_epoch)
+    return predict(model, data, DATASETS[protocol.dataset].num_classes, device=device), engine

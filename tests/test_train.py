@@ -109,9 +109,10 @@ def test_protocols() -> None:
 
 def test_load_staged_normalises_and_has_no_test_labels(mnist: tuple[data.StagedDataset, StagedTensors]) -> None:
     staged, t = mnist
-    assert t.train_x.shape == (60_000, 1, 28, 28) and t.train_x.dtype == torch.float32
-    assert t.test_x.shape == (10_000, 1, 28, 28) and t.train_y.dtype == torch.int64
-    assert t.train_x.min().item() == -1.0 and t.train_x.max().item() == 1.0
+    assert t.train_images.shape == (60_000, 1, 28, 28) and t.train_images.dtype == torch.uint8
+    assert t.test_images.shape == (10_000, 1, 28, 28) and t.train_labels.dtype == torch.int64
+    normalised = t.normalise(t.train_images)
+    assert normalised.dtype == torch.float32 and normalised.min().item() == -1.0 and normalised.max().item() == 1.0
     assert not any(torch.equal(v, staged.test_labels) for v in vars(t).values() if isinstance(v, torch.Tensor))
 
 
@@ -119,8 +120,9 @@ def test_quick_protocol_trains_mnist_simplecnn(mnist: tuple[data.StagedDataset, 
     staged, tensors = mnist
     epochs: list[tuple[int, float]] = []
     torch.manual_seed(0)
-    preds = train_and_predict(MnistCNN(), tensors, get_protocol("mnist", "quick"),
-                              on_epoch=lambda e, loss: epochs.append((e, loss)))
+    preds, engine = train_and_predict(MnistCNN(), tensors, get_protocol("mnist", "quick"),
+                                      on_epoch=lambda e, loss: epochs.append((e, loss)))
+    assert engine.describe(torch.device("cpu")) == "on cpu, eager steps"
     assert preds.dtype == torch.int64 and preds.shape == (10_000,)
     assert [e for e, _ in epochs] == [1] and 0 < epochs[0][1] < 1
     accuracy = (preds == staged.test_labels).float().mean().item()
@@ -136,6 +138,36 @@ def test_training_is_seeded(mnist: tuple[data.StagedDataset, StagedTensors]) -> 
         train_model(model, tensors, _tiny())
         runs.append(model.fc.weight.detach().clone())
     assert torch.equal(runs[0], runs[1])
+
+
+def test_engine_is_the_plain_recipe_on_the_cpu(mnist: tuple[data.StagedDataset, StagedTensors]) -> None:
+    """The protocol's steps are the chapter's loop, bit for bit: seeded order, normalise, forward, loss,
+    zero_grad, backward, Adam step (the GPU engine replays the same step from a CUDA graph)."""
+    _, tensors = mnist
+    protocol = _tiny()
+    torch.manual_seed(3)
+    model = MnistCNN()
+    by_hand = MnistCNN()
+    by_hand.load_state_dict(model.state_dict())
+    losses: list[float] = []
+    train_model(model, tensors, protocol, on_epoch=lambda e, loss: losses.append(loss))
+
+    torch.manual_seed(protocol.seed)
+    generator = torch.Generator().manual_seed(protocol.seed)
+    pool = torch.randperm(len(tensors.train_labels), generator=generator)[:protocol.train_subset]
+    optimizer = torch.optim.Adam(by_hand.parameters(), lr=protocol.lr)
+    order = pool[torch.randperm(len(pool), generator=generator)]
+    total, steps = 0.0, 0
+    for batch in order.split(protocol.batch_size):
+        x = (tensors.train_images[batch].float() / 255 - tensors.mean) / tensors.std
+        loss = F.cross_entropy(by_hand(x), tensors.train_labels[batch])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total, steps = total + loss.item(), steps + 1
+    for mine, theirs in zip(model.parameters(), by_hand.parameters()):
+        assert torch.equal(mine, theirs)
+    assert losses == [pytest.approx(total / steps, rel=1e-5)]
 
 
 def test_lr_override(mnist: tuple[data.StagedDataset, StagedTensors]) -> None:
@@ -166,5 +198,5 @@ def test_protocol_must_match_data(mnist: tuple[data.StagedDataset, StagedTensors
 def test_quick_protocol_trains_cifar_simplecnn(tmp_path_factory: pytest.TempPathFactory) -> None:
     staged, tensors = _staged(tmp_path_factory, "cifar10")
     torch.manual_seed(0)
-    preds = train_and_predict(CifarCNN(), tensors, get_protocol("cifar10", "quick"))
+    preds, _ = train_and_predict(CifarCNN(), tensors, get_protocol("cifar10", "quick"))
     assert (preds == staged.test_labels).float().mean().item() > 0.55

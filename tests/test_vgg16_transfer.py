@@ -127,7 +127,7 @@ def test_finetuning_end_to_end_with_random_stand_in_weights(tmp_path: Path, monk
     proc = run_cli("reference", "record", "vgg16_transfer", "--protocol", "transfer", "--seeds", "1",
                    "--device", "cpu", timeout=1800)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    recorded = json.loads((references / "vgg16_transfer" / "metrics.json").read_text())["protocols"]["transfer"]
+    recorded = json.loads((references / "vgg16_transfer" / "metrics.json").read_text())["protocols"]["transfer"]["cpu"]
     assert 0.0 < recorded["accuracy_mean"] < 1.0 and recorded["seeds"] == [0]
 
     out = tmp_path / "out"

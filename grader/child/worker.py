@@ -50,6 +50,9 @@ BUDGET_TICK = 0.5
 """Seconds between two looks at the charged time while importing (SIGALRM; no thread is started,
 so the submission's process count is what it would be without the budget)."""
 
+CUDA_CONTEXT_BYTES = 1 << 30
+"""GPU memory a CUDA context with cuDNN and cuBLAS loaded holds outside PyTorch's allocator (about)."""
+
 
 def load_submission(path: Path, import_budget: float) -> tuple[dict[str, Any], BaseException | None]:
     """Execute the submission as module `submission` (not `__main__`, so guarded training code
@@ -150,6 +153,13 @@ def _load(view: ChildView, channel: Channel) -> dict[str, Any] | None:
     return None
 
 
+def _cap_gpu_memory(torch: Any, share: int) -> None:
+    """Make PyTorch's allocator refuse more than this child's share of the GPU (less a CUDA context's
+    overhead); the parent's NVML guard (grader.gpu) stops whatever gets past it."""
+    total = torch.cuda.get_device_properties(0).total_memory
+    torch.cuda.set_per_process_memory_fraction(max(share - CUDA_CONTEXT_BYTES, share // 2) / total)
+
+
 def main(job_path: str) -> None:
     view = ChildView.from_json(Path(job_path).read_text())
     channel = Channel(view.channel_fd)
@@ -164,6 +174,8 @@ def main(job_path: str) -> None:
 
     save, load = torch.save, torch.load  # captured before student code, like the above
     torch.set_num_threads(view.job.limits.threads)
+    if view.job.device.startswith("cuda") and view.job.limits.gpu_memory_bytes:
+        _cap_gpu_memory(torch, view.job.limits.gpu_memory_bytes)
     channel.send(Hello(pid=os.getpid(), torch=torch.__version__))
     inputs = load(view.inputs, weights_only=True) if view.inputs else {}
     namespace = _load(view, channel)

@@ -20,6 +20,7 @@ from grader.execute.pump import ChildProcess, pump
 from grader.execute.reaper import kill_registered, start_registered
 from grader.execute.sandbox import CHILD_ROOT, PACKAGE_PARENT, Mount, Sandbox, child_env, rlimits_for
 from grader.execute.session import EventFn, Session
+from grader.gpu import GpuGuard
 from grader.processes import apply_rlimits, process_tree
 
 
@@ -126,7 +127,7 @@ def _drive(job: ChildJob, sandbox: Sandbox, on_event: EventFn, dirs: dict[str, P
         mounts = [Mount(dirs[n], CHILD_ROOT / n, writable=n in ("out", "cwd", "home"))
                   for n in ("in", "submission", "out", "cwd", "home")]
         mounts += shared_mounts(job.staged_dir, job.torch_hub)
-    child = lambda host: sandbox.child_path(host, mounts)  # noqa: E731
+    child = lambda host: sandbox.child_path(host, mounts)
     view_job = replace(job, submission_dir=child(dirs["submission"]),
                        staged_dir=child(job.staged_dir) if job.staged_dir else None,
                        torch_hub=child(job.torch_hub) if job.torch_hub else None)
@@ -149,7 +150,8 @@ def _drive(job: ChildJob, sandbox: Sandbox, on_event: EventFn, dirs: dict[str, P
         os.close(write_fd)
     try:
         session.watch(ChargedClock(lambda: process_tree(proc.clock_root)))
-        pump(proc, read_fd, session, dirs["out"])
+        guard = GpuGuard(job.limits.gpu_memory_bytes) if use_cuda and job.limits.gpu_memory_bytes else None
+        pump(proc, read_fd, session, dirs["out"], guard)
     finally:
         proc.kill()
         os.close(read_fd)

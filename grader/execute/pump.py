@@ -10,6 +10,8 @@ from typing import IO, Any, Protocol
 
 from grader.contract import ContractError, OutcomeKind, decode_event
 from grader.execute.session import Session
+from grader.gpu import POLL_SECONDS, GpuGuard
+from grader.processes import process_tree
 from grader.tensors import load_tensors
 
 MAX_LINE = 64 << 20
@@ -38,8 +40,9 @@ class ChildProcess(Protocol):
         """Kill it and every process it started; close the streams."""
 
 
-def pump(proc: ChildProcess, read_fd: int, session: Session, out_dir: Path) -> None:
-    """Read the child's streams until it is done, dies, or misses a deadline."""
+def pump(proc: ChildProcess, read_fd: int, session: Session, out_dir: Path, gpu: GpuGuard | None = None) -> None:
+    """Read the child's streams until it is done, dies, misses a deadline, or (with `gpu`) holds more
+    than its share of the GPU's memory."""
     selector = selectors.DefaultSelector()
     selector.register(proc.stdout, selectors.EVENT_READ, session.stdout)
     selector.register(proc.stderr, selectors.EVENT_READ, session.stderr)
@@ -61,6 +64,15 @@ def pump(proc: ChildProcess, read_fd: int, session: Session, out_dir: Path) -> N
                 session.time_out(what, charge.describe(budget))
                 return
             wait = min(wait, charge.remaining(budget))
+        if gpu is not None:
+            if gpu.due():
+                reason = gpu.poll(process_tree(proc.clock_root))
+                session.report.gpu_contended |= gpu.contended
+                if reason:
+                    proc.kill()
+                    session.stop(OutcomeKind.CRASHED, reason)
+                    return
+            wait = min(wait, POLL_SECONDS)
         for key, _ in selector.select(timeout=max(wait, 0.01)):
             chunk = os.read(key.fd if key.data == "channel" else key.fileobj.fileno(), READ_BYTES)
             if key.data != "channel":
@@ -88,6 +100,9 @@ def pump(proc: ChildProcess, read_fd: int, session: Session, out_dir: Path) -> N
                                                       "did the submission tamper with torch or the grader's pipes?")
                     return
     _drain(proc, selector, seconds=1.0 if session.done else 5.0)
+    if gpu is not None:  # a neighbour's hog may have been stopped after this child's last look
+        gpu.poll(set())
+        session.report.gpu_contended |= gpu.contended
     if not session.done:
         session.died(proc.returncode)
     selector.close()

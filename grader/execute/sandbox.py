@@ -100,6 +100,9 @@ class Sandbox:
             for dev in sorted(Path("/dev").glob("nvidia*")):
                 cmd += ["--dev-bind", str(dev), str(dev)]
             cmd += ["--ro-bind", "/sys", "/sys"]
+            for lib in gpu_library_dirs():
+                if not any(Path(d) in [lib, *lib.parents] for d in ("/usr", "/etc", "/opt/conda", "/lib", "/lib64")):
+                    cmd += ["--ro-bind", str(lib), str(lib)]
         created: set[Path] = set()
         for m in [*_python_mounts(), *mounts]:
             for parent in reversed(m.child.parents):
@@ -148,6 +151,11 @@ def _child_python() -> str:
             if base.resolve() == m.host and base in executable.parents:
                 return str(m.child / executable.relative_to(base))
     return str(executable)
+
+
+def gpu_library_dirs() -> list[Path]:
+    """The folders on $LD_LIBRARY_PATH (where a GPU machine often keeps the NVIDIA driver's libraries)."""
+    return [Path(d) for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d and Path(d).is_dir()]
 
 
 def bwrap_command() -> str:
@@ -219,6 +227,8 @@ def child_env(home: Path, threads: int, device: str, torch_home: Path | None) ->
     }
     if torch_home is not None:
         env["TORCH_HOME"] = str(torch_home)
-    if device.startswith("cuda") and "CUDA_VISIBLE_DEVICES" in os.environ:
-        env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]
+    if device.startswith("cuda"):
+        env.update({k: os.environ[k] for k in ("CUDA_VISIBLE_DEVICES",) if k in os.environ})
+        if gpu_library_dirs():
+            env["LD_LIBRARY_PATH"] = ":".join(map(str, gpu_library_dirs()))
     return env

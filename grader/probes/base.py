@@ -122,6 +122,9 @@ class JudgeContext:
     labels: Any = None
     """Test labels (parent only), for accuracy probes."""
     reference_metrics: dict[str, Any] | None = None
+    device_class: str = "cpu"
+    """Where the submission was graded ('cpu' or 'cuda'): accuracies are judged against the recording
+    made on the same class of device."""
     ran: RunInfo | None = None
     """How the submission's top-level code ran (for probes judged from that alone)."""
 

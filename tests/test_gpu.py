@@ -1,0 +1,149 @@
+"""Grading on a GPU: the CUDA-graph training engine and its eager fallback, the strong sandbox with the
+GPU bound in, fork-server children that each make their own CUDA context, and a class sharing one GPU
+with a submission that grabs all its memory. Run on a GPU machine by benchmarks/gpu.sh; skipped here.
+
+The first two tests need no GPU: which recording judges a submission, and the guard without NVML."""
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from conftest import REPO, SUBMISSIONS, run_cli
+from torch import nn
+
+from grader.gpu import GpuGuard, memory_use
+from grader.probes.training import recording_for
+
+GPU = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (benchmarks/gpu.sh runs these)")
+CIFAR_REFERENCE = REPO / "reference" / "cifar_simplecnn" / "solution.py"
+
+
+def test_accuracy_is_judged_against_the_recording_of_the_same_device_class() -> None:
+    metrics = {"protocols": {"full": {"cpu": {"accuracy_mean": 0.66, "device": "cpu"},
+                                      "cuda": {"accuracy_mean": 0.69, "device": "cuda (H100)"}},
+                             "quick": {"cpu": {"accuracy_mean": 0.63, "device": "cpu"}}}}
+    assert recording_for(metrics, "full", "cuda")["accuracy_mean"] == 0.69
+    assert recording_for(metrics, "full", "cpu")["accuracy_mean"] == 0.66
+    fallback = recording_for(metrics, "quick", "cuda")
+    assert fallback["accuracy_mean"] == 0.63 and fallback["recorded_on_other_device"]
+    assert recording_for(metrics, "high_lr", "cpu") is None
+
+
+@pytest.mark.skipif(memory_use() is not None, reason="NVML is present here")
+def test_guard_without_nvml_never_kills_or_flags() -> None:
+    guard = GpuGuard(1 << 30)
+    assert guard.poll({1}) == "" and not guard.contended
+
+
+class CifarCNN(nn.Module):
+    """The chapter's CIFAR-10 SimpleCNN; `sync` makes forward call `.item()` (cannot be captured)."""
+
+    def __init__(self, sync: bool = False) -> None:
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv2d(3, 16, 3, padding=1), nn.Conv2d(16, 32, 3, padding=1)
+        self.fc1, self.fc2 = nn.Linear(32 * 8 * 8, 128), nn.Linear(128, 10)
+        self.sync = sync
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        if self.sync and x.mean().item() > 1e9:
+            x = x * 0
+        return self.fc2(F.relu(self.fc1(x.flatten(1))))
+
+
+@pytest.fixture(scope="module")
+def cifar_on_gpu(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    from grader import data
+    from grader.train import load_staged
+
+    staged = data.stage("cifar10", data.resolve_data_root(None), tmp_path_factory.mktemp("staged"))
+    return staged, load_staged(staged.directory, "cuda", dataset="cifar10")
+
+
+@GPU
+@pytest.mark.gpu
+def test_graph_replays_the_eager_step(cifar_on_gpu) -> None:  # noqa: ANN001
+    """Same seed, same model: the CUDA-graph engine ends where eager steps on the same device end."""
+    from grader.train import _optimizer, get_protocol, train_model
+
+    _, tensors = cifar_on_gpu
+    protocol = replace(get_protocol("cifar10", "quick"), epochs=1, train_subset=4096)
+    runs = []
+    for eager in (False, True):
+        torch.manual_seed(0)
+        model = CifarCNN().cuda()
+        optimizer = _optimizer(list(model.parameters()), protocol.lr, torch.device("cuda")) if eager else None
+        engine = train_model(model, tensors, protocol, device="cuda", optimizer=optimizer)
+        assert engine.name == ("eager" if eager else "cuda-graph")
+        runs.append([p.detach().clone() for p in model.parameters()])
+    for graphed, eager in zip(*runs):
+        torch.testing.assert_close(graphed, eager, rtol=1e-4, atol=1e-5)
+
+
+@GPU
+@pytest.mark.gpu
+def test_a_model_that_syncs_in_forward_falls_back_to_eager_and_still_learns(cifar_on_gpu) -> None:  # noqa: ANN001
+    from grader.train import get_protocol, train_and_predict
+
+    staged, tensors = cifar_on_gpu
+    torch.manual_seed(0)
+    predictions, engine = train_and_predict(CifarCNN(sync=True), tensors, get_protocol("cifar10", "quick"),
+                                            device="cuda")
+    assert engine.name == "eager" and "could not be captured in a CUDA graph" in engine.why
+    assert (predictions == staged.test_labels).double().mean().item() > 0.55
+
+
+def _graded(out: Path) -> dict[str, dict]:
+    with sqlite3.connect(f"file:{out / 'cifar_simplecnn' / 'grades.sqlite'}?mode=ro", uri=True) as db:
+        rows = db.execute("SELECT result, score, max_score FROM results").fetchall()
+    return {r["submission"]: {**r, "score": score, "max_score": top}
+            for r, score, top in ((json.loads(result), score, top) for result, score, top in rows)}
+
+
+@GPU
+@pytest.mark.gpu
+def test_strong_sandbox_grades_on_the_gpu_with_a_cuda_graph(tmp_path: Path) -> None:
+    proc = run_cli("grade", "cifar_simplecnn", str(CIFAR_REFERENCE), "--out", str(tmp_path), "--device", "cuda",
+                   "--isolation", "strong", timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["score"] == results["max_score"], proc.stdout[-3000:]
+    report = (tmp_path / "report.html").read_text()
+    assert "strong: bubblewrap" in report and "NVIDIA" in report
+    assert "replayed from a CUDA graph" in json.dumps(results)
+
+
+@GPU
+@pytest.mark.gpu
+def test_a_class_shares_the_gpu_and_a_memory_hog_costs_its_neighbours_nothing(tmp_path: Path) -> None:
+    """Four children on one GPU (fork server): the hog is stopped at its share, the others keep every point;
+    a model that cannot be captured trains eagerly and keeps its points too."""
+    class_dir = tmp_path / "class"
+    class_dir.mkdir()
+    for n in range(4):
+        shutil.copy(CIFAR_REFERENCE, class_dir / f"student{n}_solution.py")
+        (class_dir / f"student{n}_solution.py").open("a").write(f"\n# student {n}\n")
+    shutil.copy(SUBMISSIONS / "gpu" / "memory_hog.py", class_dir / "hog_memory_hog.py")
+    shutil.copy(SUBMISSIONS / "gpu" / "item_in_forward.py", class_dir / "debugger_item_in_forward.py")
+    out = tmp_path / "out"
+    proc = run_cli("batch", "cifar_simplecnn", str(class_dir), "--out", str(out), "--jobs", "4", "--device", "cuda",
+                   "--isolation", "strong", timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    graded = _graded(out)
+    assert len(graded) == 6, sorted(graded)
+    hog = next(r for name, r in graded.items() if "memory_hog" in name)
+    assert any("over its share" in c["found"] for c in hog["checks"]), json.dumps(hog["checks"], indent=1)[:3000]
+    for name, result in graded.items():
+        if "memory_hog" not in name:
+            assert result["score"] == result["max_score"], (name, json.dumps(result["checks"], indent=1)[:3000])
+            assert "shared by several grading processes" in result["device"]
+    debugger = next(r for name, r in graded.items() if "item_in_forward" in name)
+    accuracy = next(c for c in debugger["checks"] if c["check_id"] == "test_accuracy")
+    assert "eager steps" in accuracy["found"] and "could not be captured" in accuracy["found"]
