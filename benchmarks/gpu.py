@@ -211,12 +211,13 @@ def chapter_vs_protocol(device: str, small: bool, data_root: Path, cache: Path) 
             "targets_met": chapter["seconds"] / grader >= 20 and grader <= 2.0}
 
 
-def tests(out: Path) -> dict[str, Any]:
+def tests(out: Path, select: str) -> dict[str, Any]:
     import xml.etree.ElementTree as ET
 
     junit = out / "gpu-tests.xml"
     proc = _sh(sys.executable, "-m", "pytest", "-q", "-m", "gpu or not gpu", "tests/test_gpu.py", "-p",
-               "no:cacheprovider", f"--junitxml={junit}", "--durations=0", timeout=420)
+               "no:cacheprovider", f"--junitxml={junit}", "--durations=0", *(["-k", select] if select else []),
+               timeout=420)
     cases = []
     if junit.is_file():
         for case in ET.parse(junit).iter("testcase"):
@@ -257,46 +258,39 @@ def record(device: str, small: bool, references: Path, out: Path) -> dict[str, A
 
 
 def _class_folder(into: Path, count: int) -> dict[str, str]:
-    """`count` distinct cifar_simplecnn hand-ins; file name → kind (correct, wrong, hostile, gpu)."""
-    kinds: dict[str, str] = {}
-
-    def add(name: str, source: str, kind: str) -> None:
-        if len(kinds) >= count:
-            return
-        (into / f"{len(kinds):03d}_{name}").write_text(source)
-        kinds[f"{len(kinds):03d}_{name}"] = kind
-
-    correct = {"correct_attributes", "correct_sequential"}
-    for path in sorted((SUBMISSIONS / "cifar_simplecnn").glob("*.py")):
-        add(path.name, path.read_text(), "correct" if path.stem in correct else "corpus")
-    for path in sorted((SUBMISSIONS / "real_world" / "cifar_simplecnn").glob("*.py")):
-        add(path.name, path.read_text(), "correct" if path.stem == "main_guard_done_right" else "real_world")
-    for path in sorted((SUBMISSIONS / "styles" / "cifar_simplecnn").glob("*.py")):
-        add(path.name, path.read_text(), "correct")
-    add("good.py", (REPO / "assignments" / "cifar_simplecnn" / "examples" / "good.py").read_text(), "correct")
-    add("buggy.py", (REPO / "assignments" / "cifar_simplecnn" / "examples" / "buggy.py").read_text(), "wrong")
-    add("item_in_forward.py", (SUBMISSIONS / "gpu" / "item_in_forward.py").read_text(), "correct")
-    add("memory_hog.py", (SUBMISSIONS / "gpu" / "memory_hog.py").read_text(), "gpu_hostile")
-    add("gpu_spin.py", (SUBMISSIONS / "gpu" / "gpu_spin.py").read_text(), "gpu_hostile")
+    """`count` distinct cifar_simplecnn hand-ins; file name → kind (correct, wrong, corpus, real_world,
+    gpu_hostile). The GPU cases and the examples come first, then the test corpora interleaved with
+    variants of the reference (correct ones with their own comment, wrong ones with a changed layer)."""
+    examples = REPO / "assignments" / "cifar_simplecnn" / "examples"
+    first = [("memory_hog.py", SUBMISSIONS / "gpu" / "memory_hog.py", "gpu_hostile"),
+             ("gpu_spin.py", SUBMISSIONS / "gpu" / "gpu_spin.py", "gpu_hostile"),
+             ("item_in_forward.py", SUBMISSIONS / "gpu" / "item_in_forward.py", "correct"),
+             ("good.py", examples / "good.py", "correct"), ("buggy.py", examples / "buggy.py", "wrong")]
+    correct = {"correct_attributes", "correct_sequential", "main_guard_done_right", "functional", "modules"}
+    corpus = [(p.name, p, "correct" if p.stem in correct else kind)
+              for folder, kind in (("cifar_simplecnn", "corpus"), ("real_world/cifar_simplecnn", "real_world"),
+                                   ("styles/cifar_simplecnn", "correct"))
+              for p in sorted((SUBMISSIONS / folder).glob("*.py"))]
     reference = (REPO / "reference" / "cifar_simplecnn" / "solution.py").read_text()
     wrong = [("128, 10", "128, 5"), ("nn.Linear(32 * 8 * 8, 128)", "nn.Linear(32 * 8 * 8, 64)"),
              ("nn.Conv2d(16, 32, 3, padding=1)", "nn.Conv2d(16, 32, 5, padding=2)")]
-    n = 0
-    while len(kinds) < count:
-        if n % 2 == 0:
-            add(f"student_correct_{n}.py", f"# hand-in {n}\n" + reference, "correct")
-        else:
-            old, new = wrong[n % len(wrong)]
-            add(f"student_wrong_{n}.py", f"# hand-in {n}\n" + reference.replace(old, new), "wrong")
-        n += 1
+    variants = [(f"student_correct_{n}.py", f"# hand-in {n}\n" + reference, "correct") if n % 2 == 0 else
+                (f"student_wrong_{n}.py", f"# hand-in {n}\n" + reference.replace(*wrong[n % 3]), "wrong")
+                for n in range(count)]
+    mixed = [item for pair in zip(corpus, variants) for item in pair] + variants[len(corpus):]
+    kinds: dict[str, str] = {}
+    for name, source, kind in [*first, *mixed][:count]:
+        filename = f"{len(kinds):03d}_{name}"
+        (into / filename).write_text(source.read_text() if isinstance(source, Path) else source)
+        kinds[filename] = kind
     return kinds
 
 
-def class_run(device: str, small: bool, jobs: int, out: Path, references: Path) -> dict[str, Any]:
+def class_run(device: str, small: bool, jobs: int, size: int, out: Path, references: Path) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="gpu-class-"))
     folder, assignments = work / "class", work / "assignments"
     folder.mkdir()
-    kinds = _class_folder(folder, 8 if small else 64)
+    kinds = _class_folder(folder, size)
     shutil.copytree(REPO / "assignments", assignments)
     spec = assignments / "cifar_simplecnn" / "assignment.toml"
     only = []
@@ -348,6 +342,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--small", action="store_true", help="a CPU dry run with tiny sizes")
     parser.add_argument("--jobs", type=int, default=8, help="grading processes sharing the GPU in the class part")
+    parser.add_argument("--tests", default="", help="run only the GPU tests that match this pytest -k expression")
+    parser.add_argument("--class-size", type=int, default=64, help="hand-ins in the class part")
     parser.add_argument("--deadline", type=float, default=450, help="seconds the whole run may take")
     parser.add_argument("--parts", default="environment,chapter_vs_protocol,tests,record,class")
     args = parser.parse_args()
@@ -363,9 +359,10 @@ def main() -> None:
     wanted = args.parts.split(",")
     parts = [("environment", 5, lambda: environment(device)),
              ("chapter_vs_protocol", 60, lambda: chapter_vs_protocol(device, args.small, data_root, work / "staged")),
-             ("tests", 100, lambda: tests(args.out)),
+             ("tests", 100, lambda: tests(args.out, args.tests)),
              ("record", 90, lambda: record(device, args.small, references, args.out)),
-             ("class", 60, lambda: class_run(device, args.small, args.jobs, args.out, references))]
+             ("class", 60, lambda: class_run(device, args.small, args.jobs, 8 if args.small else args.class_size,
+                                                        args.out, references))]
     for name, needs, work_fn in parts:
         if name in wanted:
             run.part(name, needs, work_fn)

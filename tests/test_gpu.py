@@ -70,7 +70,9 @@ def cifar_on_gpu(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 @GPU
 @pytest.mark.gpu
 def test_graph_replays_the_eager_step(cifar_on_gpu) -> None:  # noqa: ANN001
-    """Same seed, same model: the CUDA-graph engine ends where eager steps on the same device end."""
+    """Same seed, same model: the CUDA-graph engine ends where eager steps on the same device end, up to the
+    order in which the GPU's convolution kernels sum (2.4e-4 at most after 64 steps on an H100); a stale or
+    repeated batch would put them far apart."""
     from grader.train import _optimizer, get_protocol, train_model
 
     _, tensors = cifar_on_gpu
@@ -84,7 +86,7 @@ def test_graph_replays_the_eager_step(cifar_on_gpu) -> None:  # noqa: ANN001
         assert engine.name == ("eager" if eager else "cuda-graph")
         runs.append([p.detach().clone() for p in model.parameters()])
     for graphed, eager in zip(*runs):
-        torch.testing.assert_close(graphed, eager, rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(graphed, eager, rtol=0, atol=1e-3)
 
 
 @GPU
@@ -101,7 +103,7 @@ def test_a_model_that_syncs_in_forward_falls_back_to_eager_and_still_learns(cifa
 
 
 def _graded(out: Path) -> dict[str, dict]:
-    with sqlite3.connect(f"file:{out / 'cifar_simplecnn' / 'grades.sqlite'}?mode=ro", uri=True) as db:
+    with sqlite3.connect(f"file:{out / 'grades.sqlite'}?mode=ro", uri=True) as db:
         rows = db.execute("SELECT result, score, max_score FROM results").fetchall()
     return {r["submission"]: {**r, "score": score, "max_score": top}
             for r, score, top in ((json.loads(result), score, top) for result, score, top in rows)}
@@ -114,7 +116,7 @@ def test_strong_sandbox_grades_on_the_gpu_with_a_cuda_graph(tmp_path: Path) -> N
                    "--isolation", "strong", timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text())
-    assert results["score"] == results["max_score"], proc.stdout[-3000:]
+    assert results["score"] == sum(t["max_score"] for t in results["tests"]), proc.stdout[-3000:]
     report = (tmp_path / "report.html").read_text()
     assert "strong: bubblewrap" in report and "NVIDIA" in report
     assert "replayed from a CUDA graph" in json.dumps(results)
