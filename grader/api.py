@@ -29,8 +29,10 @@ from grader.score import check_result
 from grader.spec import AssignmentSpec, Check, SpecError, load_spec
 
 GRADING_SEED = 0
-OUT_OF_GPU_MEMORY = re.compile(r"out of memory|ALLOC_FAILED", re.IGNORECASE)
-"""How a CUDA out-of-memory error reads (PyTorch, cuBLAS, cuDNN)."""
+GPU_TROUBLE = re.compile(r"out of memory|ALLOC_FAILED|CUDA error|CUDA driver|cuDNN error|CUDNN_STATUS|CUBLAS_STATUS",
+                         re.IGNORECASE)
+"""How the errors read that a GPU without free memory causes (PyTorch, the CUDA runtime, cuBLAS, cuDNN): seen on
+an H100, a hog's neighbour failed with an error that did not say 'out of memory'."""
 ProgressFn = Callable[[str, str, str], None]
 
 
@@ -290,17 +292,18 @@ def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = No
 
 def _regrade_contended(grading: Grading, submission: Submission, report: ChildReport,
                        executor: Executor | None) -> ChildReport:
-    """Measure the submission once more when it met a CUDA out-of-memory error while another grading process
+    """Measure the submission once more when a check crashed or met a GPU error while another grading process
     held more than its share of the GPU (grader.gpu): a neighbour's hog must not cost it points."""
     said = [report.load_error, report.stderr[-4000:],
             *(o.message + "\n" + o.traceback for o in report.outcomes.values())]
-    if not report.gpu_contended or not any(OUT_OF_GPU_MEMORY.search(text) for text in said):
+    crashed = any(o.kind is OutcomeKind.CRASHED for o in report.outcomes.values())
+    if not report.gpu_contended or not (crashed or any(GPU_TROUBLE.search(text) for text in said)):
         return report
     again = measure(grading.spec, submission, grading.runnable, grading.reference, sandbox=grading.sandbox,
                     limits=grading.options.limits, device=grading.device, staged=grading.staged,
                     executor=executor, prepared=grading.prepared)
-    again.notes.append("Graded twice: the first run ran out of GPU memory while another grading process held "
-                       "more than its share of the GPU; this is the second run.")
+    again.notes.append("Graded twice: the first run failed on the GPU while another grading process held more than "
+                       "its share of the GPU's memory; this is the second run.")
     return again
 
 

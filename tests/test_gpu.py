@@ -2,7 +2,7 @@
 GPU bound in, fork-server children that each make their own CUDA context, and a class sharing one GPU
 with a submission that grabs all its memory. Run on a GPU machine by benchmarks/gpu.sh; skipped here.
 
-The first two tests need no GPU: which recording judges a submission, and the guard without NVML."""
+The first tests need no GPU: which recording judges a submission, the guard without NVML, the regrade rule."""
 from __future__ import annotations
 
 import json
@@ -39,6 +39,34 @@ def test_accuracy_is_judged_against_the_recording_of_the_same_device_class() -> 
 def test_guard_without_nvml_never_kills_or_flags() -> None:
     guard = GpuGuard(1 << 30)
     assert guard.poll({1}) == "" and not guard.contended
+
+
+@pytest.mark.parametrize("contended, message, regraded", [
+    (True, "RuntimeError: cuDNN error: CUDNN_STATUS_INTERNAL_ERROR", True),
+    (True, "OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 MiB", True),
+    (False, "OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 MiB", False),
+    (True, "ValueError: the student's own error", False),
+])
+def test_a_gpu_failure_beside_a_hog_is_regraded_once(contended: bool, message: str, regraded: bool) -> None:
+    """The regrade rule on a real child (CPU): a check that failed on the GPU while a neighbour held more than
+    its share is measured again; without contention, or for an error of the submission's own, it is not."""
+    from grader import api
+    from grader.contract import CheckOutcome, ChildReport, OutcomeKind
+    from grader.load import load_submission
+
+    spec = api.find_assignment("cifar_simplecnn")
+    grading = api.prepare_grading(spec, api.GradeOptions(device="cpu", isolation="auto", only=("output_shape",)))
+    submission = load_submission(CIFAR_REFERENCE, spec.entry)
+    first = ChildReport(outcomes={"output_shape": CheckOutcome(kind=OutcomeKind.ERROR, message=message)},
+                        gpu_contended=contended)
+    try:
+        report = api._regrade_contended(grading, submission, first, None)
+    finally:
+        shutil.rmtree(submission.directory, ignore_errors=True)
+    assert (report is not first) == regraded
+    if regraded:
+        assert report.outcomes["output_shape"].kind is OutcomeKind.MEASURED
+        assert any("Graded twice" in note for note in report.notes)
 
 
 class CifarCNN(nn.Module):
@@ -144,7 +172,9 @@ def test_a_class_shares_the_gpu_and_a_memory_hog_costs_its_neighbours_nothing(tm
     assert any("over its share" in c["found"] for c in hog["checks"]), json.dumps(hog["checks"], indent=1)[:3000]
     for name, result in graded.items():
         if "memory_hog" not in name:
-            assert result["score"] == result["max_score"], (name, json.dumps(result["checks"], indent=1)[:3000])
+            lost = [(c["check_id"], c["status"], c["found"], c["output"][-1500:]) for c in result["checks"]
+                    if c["status"] != "passed"]
+            assert result["score"] == result["max_score"], (name, lost, result["notes"], result["stderr"][-2000:])
             assert "shared by several grading processes" in result["device"]
     debugger = next(r for name, r in graded.items() if "item_in_forward" in name)
     accuracy = next(c for c in debugger["checks"] if c["check_id"] == "test_accuracy")
