@@ -47,6 +47,38 @@ class SmallSequential(nn.Module):
         return self.classifier(self.features(x))
 
 
+class MnistCNN(nn.Module):
+    """The chapter's 8.3.2 SimpleCNN for MNIST: [N, 1, 28, 28] → logits [N, 10]."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, padding=1)
+        self.pool = nn.MaxPool2d(2, 2)
+        self.conv2 = nn.Conv2d(32, 64, 3, padding=1)
+        self.fc1 = nn.Linear(64 * 7 * 7, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        return self.fc2(F.relu(self.fc1(torch.flatten(x, 1))))
+
+
+class MnistBatchNormDropout(nn.Module):
+    """A small MNIST network with BatchNorm and Dropout, whose outputs depend on train/eval mode."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.drop = nn.Dropout(0.5)
+        self.fc = nn.Linear(8 * 14 * 14, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(F.relu(self.bn(self.conv(x))), 2)
+        return self.fc(self.drop(torch.flatten(x, 1)))
+
+
 @dataclass(frozen=True)
 class Fixture:
     """A model the grader can build, and how messages name it."""
@@ -59,6 +91,8 @@ FIXTURES: dict[str, Fixture] = {
     "simple_cnn": Fixture(SimpleCNN, "the chapter's SimpleCNN (first Conv2d: 'conv1', 3 → 16 channels)"),
     "small_sequential": Fixture(SmallSequential, "a small nn.Sequential network (first Conv2d: "
                                                  "'features.0', 3 → 8 channels, no attribute 'conv1')"),
+    "mnist_cnn": Fixture(MnistCNN, "the chapter's MNIST SimpleCNN (8.3.2)"),
+    "mnist_bn_dropout": Fixture(MnistBatchNormDropout, "a small MNIST network with BatchNorm2d and Dropout"),
 }
 
 

@@ -61,4 +61,5 @@ def register(probe: Probe) -> Probe:
 
 
 # Importing the families registers them.
-from grader.probes import batchnorm, featuremaps, figure, gradients, handin, shapes, training, transfer  # noqa: E402,F401
+from grader.probes import (  # noqa: E402,F401
+    batchnorm, featuremaps, figure, gradients, handin, loaders, loop, shapes, training, transfer)

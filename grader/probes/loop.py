@@ -1,0 +1,377 @@
+"""Training-loop probes (section 8.3.3): the student's `train_one_epoch(model, loader, criterion, optimizer,
+device="cpu") -> float` and `evaluate(model, loader, device="cpu") -> float`, run on the grader's model,
+real MNIST batches and the grader's instrumented criterion and optimizer (grader.probes.spies).
+
+`train_steps` compares the weights after 1, 2 and 3 steps with the reference loop's (recorded), and
+names the bug from the call log; `train_loss` the returned loss; `loop_modes` train/eval mode,
+no_grad and the move to the device; `evaluate_counts` the accuracy over every sample and an untouched
+model; `loop_test_accuracy` (hidden) trains the chapter's SimpleCNN for one epoch with the student's loop.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, Verdict, failed, passed
+
+LR = 1e-3
+"""The chapter's Adam learning rate."""
+STEP_BATCH = 16
+COMPARED_NUMEL = 65_536
+"""Weights compared after each step: every tensor up to this size (all but fc1's 401,408 weights, which a
+loop bug changes like every other layer), to keep expected.pt small."""
+SIGNATURES = {"train_one_epoch": "train_one_epoch(model, loader, criterion, optimizer, device=\"cpu\")",
+              "evaluate": "evaluate(model, loader, device=\"cpu\")"}
+CHAPTER_LOOP = ("the chapter's order for each batch: optimizer.zero_grad(), outputs = model(images), "
+                "loss = criterion(outputs, labels), loss.backward(), optimizer.step()")
+
+
+# ------------------------------------------------------------------------------------ parent side
+
+def prepare_fixtures(_build_reference: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Seeded weights of the grader's MNIST models."""
+    from grader.models import seeded_state
+
+    return {name: seeded_state(name, params["weights_seed"]) for name in ("mnist_cnn", "mnist_bn_dropout")}
+
+
+# ------------------------------------------------------------------------------------- child side
+
+def _model(ctx: MeasureContext, name: str) -> Any:
+    from grader.models import build
+
+    return build(name, ctx.inputs[name], ctx.device).train()
+
+
+def _train_slice(ctx: MeasureContext, count: int) -> tuple[Any, Any]:
+    """The first `count` staged training images (normalised as the chapter does) and their labels."""
+    import numpy as np
+    import torch
+
+    if ctx.staged_dir is None:
+        raise MeasureError("no training data was made available to the grading process")
+    images = np.load(ctx.staged_dir / "train_images.npy", mmap_mode="r", allow_pickle=False)[:count]
+    labels = np.load(ctx.staged_dir / "train_labels.npy", mmap_mode="r", allow_pickle=False)[:count]
+    x = torch.from_numpy(np.array(images)).float().div_(255).sub_(0.5).div_(0.5)
+    return x, torch.from_numpy(np.array(labels))
+
+
+def _call(ctx: MeasureContext, name: str, *args: Any, **kwargs: Any) -> Any:
+    """Call the submission's `name`, refusing a signature that does not take the grader's arguments."""
+    function = ctx.namespace[name]
+    try:
+        inspect.signature(function).bind(*args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise MeasureError(f"{name} cannot be called as {SIGNATURES[name]}: {exc}",
+                           f"define it with exactly this signature: def {SIGNATURES[name]}") from None
+    return function(*args, **kwargs)
+
+
+def _train(ctx: MeasureContext, model: Any, loader: Any, log: Any, lenient: bool = True) -> Any:
+    """The submission's train_one_epoch with the grader's instruments; `lenient`: a swapped criterion call is
+    put right (only the steps check, which names that bug, refuses it)."""
+    import torch
+
+    from grader.probes.spies import SpyCriterion, instrument_optimizer, watch_forward
+
+    handle = watch_forward(model, log, ctx.device)
+    optimizer = instrument_optimizer(torch.optim.Adam(model.parameters(), lr=LR), log)
+    try:
+        return _call(ctx, "train_one_epoch", model, loader, SpyCriterion(log, lenient), optimizer, device=ctx.device)
+    finally:
+        handle.remove()
+
+
+def measure_train_steps(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Weights after an epoch of 1, 2 and 3 batches (a fresh seeded model each), and the call log."""
+    from grader.probes.spies import Batches, CallLog
+
+    images, labels = _train_slice(ctx, 3 * STEP_BATCH)
+    runs = []
+    for steps in (1, 2, 3):
+        model, log = _model(ctx, "mnist_cnn"), CallLog()
+        loader = Batches(images[:steps * STEP_BATCH], labels[:steps * STEP_BATCH], STEP_BATCH)
+        _train(ctx, model, loader, log, lenient=False)
+        runs.append({"params": [p.detach().cpu() for p in model.parameters() if p.numel() <= COMPARED_NUMEL],
+                     "log": log.kinds()})
+    return {"runs": runs}
+
+
+def measure_train_loss(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """What one epoch of three unequal batches (16, 16, 8) returns, and each batch's loss."""
+    from grader.probes.spies import Batches, CallLog, plain_number
+
+    images, labels = _train_slice(ctx, 40)
+    log = CallLog()
+    returned = _train(ctx, _model(ctx, "mnist_cnn"), Batches(images, labels, STEP_BATCH), log)
+    return {"returned": plain_number(returned), "losses": [d["loss"] for d in log.details("criterion")],
+            "batches": [d["batch"] for d in log.details("criterion")]}
+
+
+def measure_loop_modes(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """evaluate, then train_one_epoch, then evaluate again, on a model with BatchNorm and Dropout: the
+    model's mode, autograd and where each batch came from at every forward."""
+    from grader.probes.spies import Batches, CallLog, watch_forward
+
+    images, labels = _train_slice(ctx, 32)
+    model = _model(ctx, "mnist_bn_dropout")
+    phases = {}
+    for phase in ("evaluate", "train_one_epoch", "evaluate_after_training"):
+        log = CallLog()
+        loader = Batches(images, labels, STEP_BATCH)
+        if phase == "train_one_epoch":
+            _train(ctx, model, loader, log)
+        else:
+            handle = watch_forward(model, log, ctx.device)
+            try:
+                _call(ctx, "evaluate", model, loader, device=ctx.device)
+            finally:
+                handle.remove()
+        phases[phase] = log.details("forward")
+    return {"phases": phases}
+
+
+def measure_evaluate_counts(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """evaluate on 37 images in batches of 16, 16 and 5, with the model handed over in training mode;
+    the grader's own count of correct predictions, and what evaluate changed in the model."""
+    import torch
+
+    from grader.probes.spies import Batches, plain_number
+
+    images, labels = _train_slice(ctx, 37)
+    model = _model(ctx, "mnist_bn_dropout").eval()
+    with torch.no_grad():
+        hits = model(images.to(ctx.device)).argmax(1).cpu().eq(labels)
+    before = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    returned = _call(ctx, "evaluate", model.train(), Batches(images, labels, STEP_BATCH), device=ctx.device)
+    changed = [k for k, v in model.state_dict().items() if not torch.equal(v, before[k])]
+    return {"returned": plain_number(returned), "correct": int(hits.sum()), "total": len(labels),
+            "per_batch": [int(h.sum()) for h in hits.split(STEP_BATCH)], "batch_size": STEP_BATCH,
+            "changed": changed}
+
+
+def measure_loop_test_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
+    """One epoch of the student's loop on the chapter's SimpleCNN (seeded), a seeded DataLoader over the
+    protocol's training images, Adam 1e-3; the grader predicts the unlabeled test images."""
+    import dataclasses
+    import time
+
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from grader.probes.spies import CallLog, SpyCriterion
+    from grader.train import get_protocol, load_staged, predict
+
+    if ctx.staged_dir is None:
+        raise MeasureError("no training data was made available to the grading process")
+    protocol = get_protocol(ctx.dataset, params["protocol"])
+    protocol = dataclasses.replace(protocol, seed=protocol.seed + ctx.seed)
+    data = load_staged(ctx.staged_dir, "cpu", dataset=ctx.dataset)
+    generator = torch.Generator().manual_seed(protocol.seed)
+    chosen = torch.randperm(len(data.train_labels), generator=generator)[:protocol.train_subset]
+    dataset = TensorDataset(data.normalise(data.train_images[chosen]), data.train_labels[chosen])
+    loader = DataLoader(dataset, batch_size=protocol.batch_size, shuffle=True, generator=generator)
+    model = _model(ctx, "mnist_cnn")
+    ctx.progress(f"one epoch of your train_one_epoch ({protocol.description})")
+    start = time.perf_counter()
+    _call(ctx, "train_one_epoch", model, loader, SpyCriterion(CallLog()),
+          torch.optim.Adam(model.parameters(), lr=protocol.lr), device=ctx.device)
+    predictions = predict(model, data, 10, device=ctx.device)
+    return {"protocol": protocol.name, "seed": protocol.seed, "predictions": predictions,
+            "engine": "with your train_one_epoch", "train_seconds": round(time.perf_counter() - start, 3)}
+
+
+# ------------------------------------------------------------------------------------ judge side
+
+def loop_bug(kinds: list[str]) -> tuple[str, str]:
+    """(what the call log shows is wrong, hint) for a loop whose weights differ from the reference's."""
+    count = {k: kinds.count(k) for k in ("forward", "criterion", "backward", "zero_grad", "step")}
+    if not count["forward"]:
+        return "train_one_epoch never called the model", "iterate over the loader: for images, labels in loader: ..."
+    if not count["backward"]:
+        return "loss.backward() is never called on the criterion's loss, so no gradient is computed", CHAPTER_LOOP
+    if not count["step"]:
+        return "optimizer.step() is never called, so the weights never change", CHAPTER_LOOP
+    if not count["zero_grad"]:
+        return ("optimizer.zero_grad() is never called, so each batch's gradients are added to the earlier "
+                "batches' (gradients accumulate)"), CHAPTER_LOOP
+    batches = _per_batch(kinds)
+    for events in batches:
+        if "backward" in events and "step" in events and \
+                events.index("backward") < _last(events, "zero_grad") < _last(events, "step"):
+            return ("optimizer.zero_grad() is called after loss.backward() and before optimizer.step(), "
+                    "erasing the gradients the step needs"), CHAPTER_LOOP
+        if "step" in events and "backward" in events and events.index("step") < events.index("backward"):
+            if "zero_grad" in events and events.index("zero_grad") < events.index("step"):
+                return ("optimizer.step() is called before loss.backward() and after zero_grad(), so it never has a "
+                        "gradient to apply: nothing is learned"), CHAPTER_LOOP
+            return ("optimizer.step() is called before loss.backward(), so each step uses the previous batch's "
+                    "gradients"), CHAPTER_LOOP
+    if count["step"] != len(batches) or count["backward"] != len(batches):
+        return (f"for {len(batches)} batches the loop called backward {count['backward']} and step "
+                f"{count['step']} times"), "one backward and one step per batch"
+    return "the weights differ from the reference loop's", CHAPTER_LOOP
+
+
+def _per_batch(kinds: list[str]) -> list[list[str]]:
+    """The log cut at each forward (events before the first forward go to the first batch)."""
+    batches: list[list[str]] = [[]]
+    for kind in kinds:
+        if kind == "forward" and "forward" in batches[-1]:
+            batches.append([])
+        batches[-1].append(kind)
+    return batches
+
+
+def _last(events: list[str], kind: str) -> int:
+    return max((i for i, k in enumerate(events) if k == kind), default=-1)
+
+
+def judge_train_steps(ctx: JudgeContext) -> Verdict:
+    import torch
+
+    expected = "the same weights as the reference loop after 1, 2 and 3 training steps (Adam, lr 1e-3)"
+    for steps, (mine, ref) in enumerate(zip(ctx.measured["runs"], ctx.expected["runs"]), start=1):
+        if len(mine["params"]) != len(ref["params"]) or not all(
+                a.shape == b.shape and torch.allclose(a, b, rtol=1e-4, atol=1e-5)
+                for a, b in zip(mine["params"], ref["params"])):
+            found, hint = loop_bug(ctx.measured["runs"][-1]["log"])
+            return failed(expected, f"after {steps} step{'s' * (steps > 1)}: {found}", hint)
+    return passed(expected, "the weights match the reference loop's after 1, 2 and 3 steps")
+
+
+def judge_train_loss(ctx: JudgeContext) -> Verdict:
+    returned, losses, sizes = ctx.measured["returned"], ctx.measured["losses"], ctx.measured["batches"]
+    expected = "a Python float: the mean of the per-batch losses (running_loss / len(loader))"
+    if not losses:
+        return failed(expected, "the criterion was never called", "compute loss = criterion(outputs, labels)")
+    mean = sum(losses) / len(losses)
+    if returned["type"] == "tensor":
+        if returned.get("requires_grad"):
+            return failed(expected, "a tensor that still holds the autograd graph (requires_grad=True): the loop "
+                                    "accumulates `loss` instead of `loss.item()`",
+                          "running_loss += loss.item() keeps a number; += loss keeps every batch's graph in memory")
+        return failed(expected, f"a tensor {returned.get('shape')}, not a Python float",
+                      "return running_loss / len(loader) with running_loss summed from loss.item()")
+    if returned["type"] not in ("float", "int") or returned["value"] is None:
+        return failed(expected, f"a {returned['type']}", "return the mean loss as a float")
+    value = returned["value"]
+    candidates = [(losses[-1], "the last batch's loss, not the mean over the epoch"),
+                  (sum(losses), "the sum of the batch losses: divide by the number of batches, len(loader)"),
+                  (sum(loss * n for loss, n in zip(losses, sizes)) / sum(sizes),
+                   "the mean loss per image (weighted by batch size); the brief asks for the mean of the per-batch "
+                   "losses, running_loss / len(loader)"),
+                  (sum(losses) / sum(sizes), "the sum of the batch losses divided by the number of images; divide "
+                                             "by the number of batches, len(loader)")]
+    if abs(value - mean) <= 1e-5 * max(1.0, abs(mean)):
+        return passed(expected, f"{value:.4f}, the mean of the {len(losses)} batch losses")
+    what = next((words for candidate, words in candidates if abs(value - candidate) <= 1e-5 * max(1.0, abs(candidate))),
+                f"{value:.4f}; the mean of the batch losses is {mean:.4f}")
+    return failed(expected, what, "sum loss.item() over the batches and divide by len(loader)")
+
+
+def judge_loop_modes(ctx: JudgeContext) -> Verdict:
+    phases = ctx.measured["phases"]
+    expected = ("train_one_epoch runs the model in training mode, evaluate in eval mode under torch.no_grad(); "
+                "both move each batch to `device`")
+    problems: list[tuple[str, str]] = []
+    train, evals = phases["train_one_epoch"], phases["evaluate"] + phases["evaluate_after_training"]
+    if any(not f["training"] for f in train):
+        problems.append(("train_one_epoch ran the model in eval mode after evaluate() had switched it",
+                         "call model.train() at the start of train_one_epoch"))
+    if any(f["training"] for f in evals):
+        problems.append(("evaluate ran the model in training mode (Dropout active, BatchNorm statistics updated)",
+                         "call model.eval() at the start of evaluate"))
+    if any(f["grad"] for f in evals):
+        problems.append(("evaluate ran with autograd on", "wrap evaluate's loop in `with torch.no_grad():`"))
+    if not train or not evals:
+        problems.append(("the model was never called" + (" in train_one_epoch" if not train else " in evaluate"),
+                         "iterate over the loader and call the model on each batch"))
+    moved = [("train_one_epoch", train), ("evaluate", evals)]
+    unmoved = [name for name, forwards in moved if forwards and not all(f["moved"] for f in forwards)]
+    if unmoved:
+        problems.append((f"{' and '.join(unmoved)} passed the loader's batches to the model without moving them "
+                         f"to `device`", "images, labels = images.to(device), labels.to(device)"))
+    if not problems:
+        return passed(expected, "training mode in train_one_epoch; eval mode and no_grad in evaluate; batches moved")
+    mode_problems = sum(1 for found, _ in problems if "moving" not in found)
+    fraction = 0.5 if (mode_problems == 0) != (len(problems) == mode_problems) else 0.0
+    return Verdict(fraction, expected, "; ".join(found for found, _ in problems),
+                   "; ".join(hint for _, hint in problems))
+
+
+def judge_evaluate_counts(ctx: JudgeContext) -> Verdict:
+    m = ctx.measured
+    returned, correct, total = m["returned"], m["correct"], m["total"]
+    expected = (f"the share of correct predictions over all {total} images (batches of 16, 16 and 5), a number "
+                "in [0, 1], with the model's weights and statistics unchanged")
+    problems, hints = [], []
+    value = returned["value"] if returned["type"] in ("float", "int", "tensor") else None
+    if value is None:
+        problems.append(f"evaluate returned a {returned['type']}, not a number")
+        hints.append("return correct / total as a float")
+    elif abs(value - correct / total) > 1e-6:
+        batches = len(m["per_batch"])
+        candidates = [(correct / (batches * m["batch_size"]),
+                       f"correct / (number of batches × batch size) = {correct}/{batches * m['batch_size']}: the last "
+                       f"batch holds only {total - (batches - 1) * m['batch_size']} images",
+                       "count the images: total += labels.size(0)"),
+                      (sum(c / n for c, n in zip(m["per_batch"], _sizes(total, m["batch_size"]))) / batches,
+                       "the mean of the per-batch accuracies, which over-weights the short last batch",
+                       "add up correct predictions and images over all batches, divide once at the end"),
+                      (float(correct), f"the count of correct predictions ({correct}), not the share",
+                       "divide by the number of images"),
+                      (100 * correct / total, "a percentage; the brief asks for a number in [0, 1]",
+                       "return correct / total, not 100 * correct / total")]
+        what = next(((words, hint) for cand, words, hint in candidates if abs(value - cand) < 1e-6), None)
+        if what is None:
+            changed_hint = " (the model ran in training mode: Dropout changed its predictions)" if m["changed"] else ""
+            what = (f"{value:.4f}; the model classifies {correct} of {total} correctly = {correct / total:.4f}"
+                    + changed_hint, "compare each prediction (outputs.argmax(1)) with its label and count")
+        problems.append(what[0])
+        hints.append(what[1])
+    if m["changed"]:
+        problems.append(f"evaluate changed the model: {', '.join(m['changed'][:4])}")
+        hints.append("call model.eval() and use torch.no_grad(); evaluate must not train")
+    if returned["type"] == "tensor" and value is not None and not problems:
+        problems.append("a tensor, not a Python float")
+        hints.append("return a float: correct / total with correct counted via .sum().item()")
+    if not problems:
+        return passed(expected, f"{value:.4f} = {correct}/{total}, the model left unchanged")
+    return failed(expected, "; ".join(problems), "; ".join(hints))
+
+
+def _sizes(total: int, batch_size: int) -> list[int]:
+    return [min(batch_size, total - start) for start in range(0, total, batch_size)]
+
+
+def register_all() -> None:
+    from grader.probes import Probe, register
+    from grader.probes.training import judge_test_accuracy
+
+    fixtures = {"weights_seed": Param("int", default=8)}
+    register(Probe(name="train_steps", title="Training steps match the reference loop",
+                   expects=CHAPTER_LOOP, measure=measure_train_steps, judge=judge_train_steps,
+                   prepare=prepare_fixtures, needs_data=True, params=fixtures, default_timeout=60.0))
+    register(Probe(name="train_loss", title="train_one_epoch returns the mean loss",
+                   expects="the mean of the per-batch losses as a float", measure=measure_train_loss,
+                   judge=judge_train_loss, prepare=prepare_fixtures, needs_data=True, needs_reference=False,
+                   params=fixtures, default_timeout=60.0))
+    register(Probe(name="loop_modes", title="Training and evaluation modes, batches on the device",
+                   expects="model.train() / model.eval() + torch.no_grad(), batches moved to the device",
+                   measure=measure_loop_modes, judge=judge_loop_modes, prepare=prepare_fixtures, needs_data=True,
+                   needs_reference=False, params=fixtures, default_timeout=60.0))
+    register(Probe(name="evaluate_counts", title="evaluate counts every image and changes nothing",
+                   expects="the accuracy over every image, model untouched", measure=measure_evaluate_counts,
+                   judge=judge_evaluate_counts, prepare=prepare_fixtures, needs_data=True, needs_reference=False,
+                   params=fixtures, default_timeout=60.0))
+    register(Probe(name="loop_test_accuracy", title="Test accuracy after one epoch of your training loop",
+                   expects="a test accuracy close to the reference loop's after one epoch",
+                   measure=measure_loop_test_accuracy, judge=judge_test_accuracy, prepare=prepare_fixtures,
+                   needs_data=True, needs_reference=False, trains=True, default_timeout={"cpu": 240.0, "cuda": 90.0},
+                   params={**fixtures, "protocol": Param("str", default="quick", measure=True),
+                           "min_fraction_of_reference": Param("float", default=0.9),
+                           "floor_fraction_of_reference": Param("float", default=0.5)}))
+
+
+register_all()
