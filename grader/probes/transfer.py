@@ -2,26 +2,71 @@
 layer learns, the optimizer holds exactly the trainable parameters, and fine-tuning from the
 real pretrained weights reaches the reference's accuracy.
 
-The submission defines `build_model(weights=None)` (a torchvision VGG16 with a new head) and
-`make_optimizer(model)`. The structural checks build the model with random weights (nothing is
-downloaded); only the accuracy check loads the ImageNet weights from the torch hub cache.
+The submission defines `build_model(weights=None)` (a torchvision classifier with a new head) and
+`make_optimizer(model)`. Which classifier is a check parameter (`architecture`: vgg16, resnet18,
+resnet50; see BACKBONES): it names the pretrained layers that must stay frozen and the head that is
+replaced. The structural checks build the model with random weights (nothing is downloaded); only the
+accuracy check loads the ImageNet weights from the torch hub cache.
 """
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, Verdict, failed, passed
+from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, SpecError, Verdict, failed, passed
 from grader.probes.training import judge_test_accuracy, train_for_predictions
 
 _STEP_BATCH = 2
 """Images in the one training step of the frozen/new-head checks (VGG16 has 138M parameters)."""
 
 
+@dataclass(frozen=True)
+class Backbone:
+    """A torchvision classifier as a transfer-learning assignment uses it."""
+
+    name: str
+    """As messages write it, e.g. 'ResNet18'."""
+    weights: str
+    """Its weights enum in torchvision.models, e.g. 'ResNet18_Weights'."""
+    frozen: tuple[str, ...]
+    """Module prefixes whose parameters must stay frozen (the pretrained feature extractor)."""
+    frozen_words: str
+    head: str
+    """The replaced last layer's module path."""
+    replace_head: str
+    """How the brief replaces it (for hints); {size} is the expected nn.Linear."""
+    freeze: str
+    """How the brief freezes the pretrained layers (for hints)."""
+
+
+_RESNET = ("conv1", "bn1", "layer1", "layer2", "layer3", "layer4")
+BACKBONES = {
+    "vgg16": Backbone("VGG16", "VGG16_Weights", ("features",), "model.features", "classifier.6",
+                      "model.classifier[6] = {size}",
+                      "for p in model.features.parameters(): p.requires_grad = False"),
+    "resnet18": Backbone("ResNet18", "ResNet18_Weights", _RESNET, "the pretrained layers (conv1 … layer4)", "fc",
+                         "model.fc = {size}", "for param in model.parameters(): param.requires_grad = False, "
+                                             "before replacing model.fc"),
+    "resnet50": Backbone("ResNet50", "ResNet50_Weights", _RESNET, "the pretrained layers (conv1 … layer4)", "fc",
+                         "model.fc = {size}", "for param in model.parameters(): param.requires_grad = False, "
+                                             "before replacing model.fc"),
+}
+
+
+def backbone(params: dict[str, Any]) -> Backbone:
+    """The check's `architecture` (a torchvision.models function name listed in BACKBONES)."""
+    try:
+        return BACKBONES[params["architecture"]]
+    except KeyError:
+        raise SpecError(f"check parameter 'architecture' must be one of {', '.join(BACKBONES)}, "
+                        f"found {params['architecture']!r}") from None
+
+
 # ------------------------------------------------------------------------------- child helpers
 
-def _build(ctx: MeasureContext, weights: Any = None) -> Any:
+def _build(ctx: MeasureContext, params: dict[str, Any], weights: Any = None) -> Any:
     """`build_model(weights=weights)`, seeded, on the grading device."""
     build = ctx.namespace["build_model"]
     try:
@@ -30,7 +75,7 @@ def _build(ctx: MeasureContext, weights: Any = None) -> Any:
         raise MeasureError("build_model does not take a `weights` argument; the grader calls "
                            "build_model(weights=None), and build_model(weights=<ImageNet weights>) to fine-tune",
                            "define it as def build_model(weights=None): and pass weights on to "
-                           "torchvision.models.vgg16(weights=weights)") from None
+                           f"torchvision.models.{params['architecture']}(weights=weights)") from None
     except ValueError:  # no signature to inspect (a builtin or C callable): just call it
         pass
     return ctx.new_model("build_model", weights=weights)
@@ -69,16 +114,18 @@ def _train_step(ctx: MeasureContext, model: Any, optimizer: Any) -> bool:
     return True
 
 
-def _head(model: Any) -> tuple[str, Any]:
-    """The new last layer: `classifier.6` when it is a Linear, else the last Linear."""
+def _head(model: Any, params: dict[str, Any]) -> tuple[str, Any]:
+    """The new last layer: the backbone's head when it is a Linear, else the last Linear."""
     from torch import nn
 
+    head = backbone(params).head
     modules = dict(model.named_modules())
-    if isinstance(modules.get("classifier.6"), nn.Linear):
-        return "classifier.6", modules["classifier.6"]
+    if isinstance(modules.get(head), nn.Linear):
+        return head, modules[head]
     linears = [(name, m) for name, m in modules.items() if isinstance(m, nn.Linear)]
     if not linears:
-        raise MeasureError("the model has no nn.Linear layer", "replace model.classifier[6] by nn.Linear(4096, 10)")
+        raise MeasureError("the model has no nn.Linear layer",
+                           "replace the last layer: " + backbone(params).replace_head.format(size="nn.Linear(...)"))
     return linears[-1]
 
 
@@ -95,18 +142,17 @@ def _by_layer(names: list[str]) -> str:
 # ---------------------------------------------------------------------------------- frozen_layers
 
 def measure_frozen_layers(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
-    """requires_grad of every `model.features` parameter after build_model(), and whether it
-    changed in one training step with the student's optimizer."""
+    """requires_grad of every pretrained parameter after build_model(), and whether it changed in one
+    training step with the student's optimizer."""
     import torch
-    from torch import nn
 
-    model = _build(ctx)
-    features = getattr(model, "features", None)
-    named = [(f"features.{n}", p) for n, p in features.named_parameters()] \
-        if isinstance(features, nn.Module) else []
+    frozen = backbone(params).frozen
+    model = _build(ctx, params)
+    named = [(n, p) for n, p in model.named_parameters() if n.split(".")[0] in frozen]
     if not named:
-        raise MeasureError(f"build_model() returned a {type(model).__name__} without a `features` part "
-                           "holding the convolution layers", "return torchvision.models.vgg16(weights=weights)")
+        missing = f"a `{frozen[0]}` part" if len(frozen) == 1 else f"the pretrained layers ({', '.join(frozen)})"
+        raise MeasureError(f"build_model() returned a {type(model).__name__} without {missing}",
+                           f"return torchvision.models.{params['architecture']}(weights=weights) with a new head")
     trainable = [p.requires_grad for _, p in named]
     before = [p.detach().clone() for _, p in named]
     stepped = _train_step(ctx, model, _optimizer(ctx, model))
@@ -116,8 +162,8 @@ def measure_frozen_layers(ctx: MeasureContext, params: dict[str, Any]) -> dict[s
 
 
 def judge_frozen_layers(ctx: JudgeContext) -> Verdict:
-    tensors, stepped = ctx.measured["tensors"], ctx.measured["stepped"]
-    expected = ("every parameter of model.features has requires_grad=False after build_model() and "
+    tensors, stepped, net = ctx.measured["tensors"], ctx.measured["stepped"], backbone(ctx.params)
+    expected = (f"every parameter of {net.frozen_words} has requires_grad=False after build_model() and "
                 "is unchanged after one training step with your optimizer")
     trainable = [t["name"] for t in tensors if t["trainable"]]
     changed = [t["name"] for t in tensors if t["changed"]]
@@ -127,12 +173,13 @@ def judge_frozen_layers(ctx: JudgeContext) -> Verdict:
     if changed:
         problems.append(f"changed in one training step: {_by_layer(changed)}")
     if problems:
-        hint = ("freeze the pretrained feature extractor in build_model: "
-                "for p in model.features.parameters(): p.requires_grad = False") if trainable else (
+        hint = f"freeze the pretrained feature extractor in build_model: {net.freeze}" if trainable else (
                 "they are frozen but still change: does forward or make_optimizer modify the weights?")
         return failed(expected, "; ".join(problems), hint)
-    step = "in one training step" if stepped else "(no training step was possible: nothing trainable reaches the output)"
-    return passed(expected, f"all {len(tensors)} parameter tensors of model.features are frozen and unchanged {step}")
+    step = "in one training step" if stepped else \
+        "(no training step was possible: nothing trainable reaches the output)"
+    return passed(expected, f"all {len(tensors)} parameter tensors of {net.frozen_words} are frozen and unchanged "
+                            f"{step}")
 
 
 # --------------------------------------------------------------------------------------- new_head
@@ -141,8 +188,8 @@ def measure_new_head(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, A
     """The last Linear layer's size, whether it is trainable, and whether one step changes it."""
     import torch
 
-    model = _build(ctx)
-    path, layer = _head(model)
+    model = _build(ctx, params)
+    path, layer = _head(model, params)
     weights = list(layer.parameters())
     trainable = all(p.requires_grad for p in weights)
     before = [p.detach().clone() for p in weights]
@@ -159,9 +206,10 @@ def judge_new_head(ctx: JudgeContext) -> Verdict:
     found = f"{got['path']} is nn.Linear({got['in_features']}, {got['out_features']})"
     if got["out_features"] != want["out_features"]:
         return failed(expected, found, f"replace the ImageNet head (1000 classes) by a new layer with one output per "
-                                       f"class: model.classifier[6] = {size}")
+                                       f"class: {backbone(ctx.params).replace_head.format(size=size)}")
     if got["in_features"] != want["in_features"]:
-        return failed(expected, found, f"keep VGG16's classifier and replace only its last layer by {size}")
+        return failed(expected, found, f"keep {backbone(ctx.params).name}'s layers and replace only its last "
+                                       f"layer by {size}")
     if not got["trainable"]:
         return failed(expected, f"{found}, but it is frozen (requires_grad=False)",
                       "freeze the pretrained layers before replacing the last one (a new nn.Linear is "
@@ -176,7 +224,7 @@ def judge_new_head(ctx: JudgeContext) -> Verdict:
 
 def measure_optimizer_params(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
     """Which of the model's parameters the optimizer holds (by identity), and how many others."""
-    model = _build(ctx)
+    model = _build(ctx, params)
     optimizer = _optimizer(ctx, model)
     names = {id(p): n for n, p in model.named_parameters()}
     held = [p for group in optimizer.param_groups for p in group["params"]]
@@ -210,28 +258,32 @@ def judge_optimizer_params(ctx: JudgeContext) -> Verdict:
 
 # ------------------------------------------------------------------------------ transfer_accuracy
 
+def _weights(params: dict[str, Any]) -> Any:
+    import torchvision.models
+
+    return getattr(torchvision.models, backbone(params).weights).IMAGENET1K_V1
+
+
 def weights_missing(params: dict[str, Any]) -> str:
-    """Parent side: '' when the ImageNet VGG16 weights are in the torch hub cache (TORCH_HOME
+    """Parent side: '' when the backbone's ImageNet weights are in the torch hub cache (TORCH_HOME
     aware), else which file to put where."""
     import torch
-    from torchvision.models import VGG16_Weights
 
-    weights = VGG16_Weights.IMAGENET1K_V1
+    weights = _weights(params)
     path = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
     if path.is_file():
         return ""
-    return (f"the pretrained VGG16 ImageNet weights are not on this machine: download {weights.url} "
-            f"({weights.meta['_file_size']:.0f} MB) to {path}, readable by every user (torchvision's cache; "
-            f"setting TORCH_HOME moves it to $TORCH_HOME/hub/checkpoints)")
+    return (f"the pretrained {backbone(params).name} ImageNet weights are not on this machine: download "
+            f"{weights.url} ({weights.meta['_file_size']:.0f} MB) to {path}, readable by every user (torchvision's "
+            f"cache; setting TORCH_HOME moves it to $TORCH_HOME/hub/checkpoints)")
 
 
 def measure_transfer_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
     """Fine-tune build_model(ImageNet weights) with the student's optimizer under the protocol;
     return predictions for the unlabeled test images (the parent scores them)."""
-    from torchvision.models import VGG16_Weights
 
     def build() -> tuple[Any, Any]:
-        model = _build(ctx, VGG16_Weights.IMAGENET1K_V1)
+        model = _build(ctx, params, _weights(params))
         return model, _optimizer(ctx, model)
 
     return train_for_predictions(ctx, params, build, verb="fine-tuning")
@@ -240,26 +292,29 @@ def measure_transfer_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> di
 def register_all() -> None:
     from grader.probes import Probe, register
 
+    architecture = {"architecture": Param("str", default="vgg16", measure=True)}
+
     register(Probe(
         name="frozen_layers", title="Feature extractor frozen",
-        expects="every parameter of model.features is frozen and does not change in training",
-        measure=measure_frozen_layers, judge=judge_frozen_layers, needs_reference=False, default_timeout=60.0))
+        expects="every pretrained parameter is frozen and does not change in training",
+        measure=measure_frozen_layers, judge=judge_frozen_layers, needs_reference=False, default_timeout=60.0,
+        params=architecture))
     register(Probe(
         name="new_head", title="New trainable last layer",
         expects="a new, trainable last layer with one output per class that training changes",
-        measure=measure_new_head, judge=judge_new_head, default_timeout=60.0))
+        measure=measure_new_head, judge=judge_new_head, default_timeout=60.0, params=architecture))
     register(Probe(
         name="optimizer_params", title="Optimizer over the trainable parameters",
         expects="the optimizer holds exactly the trainable parameters",
         measure=measure_optimizer_params, judge=judge_optimizer_params, needs_reference=False,
-        default_timeout=60.0))
+        default_timeout=60.0, params=architecture))
     register(Probe(
         name="transfer_accuracy", title="Test accuracy after fine-tuning from ImageNet weights",
-        expects="a test accuracy close to the reference's after fine-tuning the pretrained VGG16",
+        expects="a test accuracy close to the reference's after fine-tuning the pretrained network",
         measure=measure_transfer_accuracy, judge=judge_test_accuracy, needs_reference=False,
         needs_data=True, trains=True, unavailable=weights_missing,
         default_timeout={"cpu": 900.0, "cuda": 120.0},
-        params={"protocol": Param("str", default="transfer", measure=True),
+        params={**architecture, "protocol": Param("str", default="transfer", measure=True),
                 "min_fraction_of_reference": Param("float", default=0.9),
                 "floor_fraction_of_reference": Param("float", default=0.5)}))
 

@@ -1,0 +1,13 @@
+"""Bug: nothing is frozen: the whole network is fine-tuned."""
+from torch import nn, optim
+from torchvision import models
+
+
+def build_model(weights=None):
+    model = models.resnet18(weights=weights)
+    model.fc = nn.Linear(model.fc.in_features, 10)  # For 10 classes
+    return model
+
+
+def make_optimizer(model):
+    return optim.Adam(model.fc.parameters(), lr=0.001)
