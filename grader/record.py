@@ -35,7 +35,7 @@ def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options
     reference = load_reference(spec)
     device = resolve_device(options.device)
     submission = Submission("solution.py", reference.directory, "solution.py")
-    static = [c for c in spec.checks if not PROBES[c.probe].trains]
+    static = [c for c in spec.checks if not PROBES[c.probe].trains and PROBES[c.probe].needs_reference]
     training = [c for c in spec.checks if PROBES[c.probe].trains]
     root = resolve_data_root(options.data_root)
     staged = stage(spec.dataset, root, download=options.download) \
@@ -88,7 +88,7 @@ def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options
 def _record_expected(spec: AssignmentSpec, submission: Submission, static: list[Check], reference: Reference,
                      sandbox: Sandbox, options: GradeOptions, staged: StagedDataset | None,
                      progress: ProgressFn | None, log: Callable[[str], None]) -> None:
-    """expected.pt: the reference's measurement for every check that does not train (on the CPU)."""
+    """expected.pt: the reference's measurement for every check judged against it (on the CPU)."""
     import torch
 
     report = measure(spec, submission, static, reference, sandbox=sandbox, limits=options.limits, device="cpu",

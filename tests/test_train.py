@@ -96,7 +96,7 @@ def _tiny(protocol_subset: int = 512) -> train.Protocol:
 
 def test_protocols() -> None:
     assert set(PROTOCOLS) == {("mnist", "quick"), ("mnist", "full"), ("cifar10", "quick"), ("cifar10", "full"),
-                              ("cifar10", "high_lr"), ("cifar10", "transfer")}
+                              ("cifar10", "high_lr"), ("cifar10", "transfer"), ("cifar10", "small")}
     for (dataset, name), p in PROTOCOLS.items():
         assert (p.dataset, p.name) == (dataset, name) and p.description
     for dataset in ("mnist", "cifar10"):

@@ -1,0 +1,60 @@
+"""resnet18_cifar (section 8.4): torchvision's ResNet18 for CIFAR-10 and the chapter's transform. Every
+corpus file graded by the real CLI in the real sandbox with exact statuses and the words of the messages
+(the structure check names the ResNet built, the transform check the normalisation used); (slow) the
+reference trains with the 'small' protocol and earns full marks."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SUBMISSIONS, grade, run_cli
+
+ORDER = ["output_shape", "structure", "transform", "gradient_flow"]
+P, F = "passed", "failed"
+CORPUS = {
+    "correct": [P, P, P, P],
+    "correct_replaced_fc": [P, P, P, P],
+    "head_1000_classes": [F, F, P, F],
+    "resnet34": [P, F, P, P],
+    "no_normalize": [P, P, F, P],
+    "imagenet_normalize": [P, P, F, P],
+    "resize_224": [P, P, F, P],
+    "no_to_tensor": [P, P, F, P],
+}
+MESSAGES = {
+    "head_1000_classes": {"structure": ["[512, 1000]", "num_classes=10"]},
+    "resnet34": {"structure": ["torchvision's resnet34", "[3, 4, 6, 3]"]},
+    "no_normalize": {"transform": ["values in [0, 1]", "Normalize((0.5, 0.5, 0.5)"]},
+    "imagenet_normalize": {"transform": ["ImageNet's normalisation"]},
+    "resize_224": {"transform": ["[3, 224, 224]", "Resize(32)"]},
+    "no_to_tensor": {"transform": ["PIL.Image.Image, not a tensor", "ToTensor()"]},
+}
+
+
+def test_resnet18_cifar_corpus(tmp_path: Path, needs_data: Path) -> None:
+    out = tmp_path / "out"
+    proc = run_cli("batch", "resnet18_cifar", str(SUBMISSIONS / "resnet18_cifar"), "--out", str(out), "--jobs", "2",
+                   "--only", ",".join(ORDER), timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    with sqlite3.connect(f"file:{out / 'grades.sqlite'}?mode=ro", uri=True) as db:
+        graded = {Path(r["submission"]).stem: {c["check_id"]: c for c in r["checks"]}
+                  for r in (json.loads(text) for (text,) in db.execute("SELECT result FROM results"))}
+    assert set(graded) == set(CORPUS)
+    for name, statuses in CORPUS.items():
+        assert [graded[name][c]["status"] for c in ORDER] == statuses, (name, {c: graded[name][c]["found"]
+                                                                              for c in ORDER})
+        for check, words in MESSAGES.get(name, {}).items():
+            text = graded[name][check]["found"] + " " + graded[name][check]["hint"]
+            for word in words:
+                assert word in text, (name, check, word, text)
+
+
+@pytest.mark.slow
+def test_reference_trains_to_full_marks(tmp_path: Path, needs_data: Path) -> None:
+    graded = grade("resnet18_cifar", REPO / "reference" / "resnet18_cifar" / "solution.py", tmp_path)
+    assert graded.results["score"] == 9, graded.stdout[-3000:]
+    assert "'small' protocol" in json.dumps(graded.results)
+
