@@ -11,8 +11,17 @@ from pathlib import Path
 from typing import Callable
 
 from grader import __version__
-from grader.api import (GradeOptions, ProgressFn, Reference, device_label, load_reference, measure, now,
-                        resolve_device, unavailable)
+from grader.api import (
+    GradeOptions,
+    ProgressFn,
+    Reference,
+    device_label,
+    load_reference,
+    measure,
+    now,
+    resolve_device,
+    unavailable,
+)
 from grader.contract import OutcomeKind
 from grader.data import StagedDataset, fingerprint, resolve_data_root, stage
 from grader.execute.sandbox import Sandbox, detect
@@ -60,7 +69,8 @@ def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options
                       device=device, staged=staged, seed=seed, progress=progress)
         outcome = run.outcomes[accuracy_check.id]
         if outcome.kind is not OutcomeKind.MEASURED:
-            raise RuntimeError(f"reference training failed (seed {seed}): {outcome.message}\n{outcome.traceback}\n{run.stderr[-2000:]}")
+            raise RuntimeError(f"reference training failed (seed {seed}): {outcome.message}\n{outcome.traceback}\n"
+                               f"{run.stderr[-2000:]}")
         accuracies.append(accuracy(outcome.data["predictions"], staged.test_labels))
         seconds.append(outcome.data.get("train_seconds", outcome.seconds))
         log(f"seed {seed}: accuracy {accuracies[-1]:.4f} in {time.monotonic() - start:.1f} s")
@@ -97,7 +107,8 @@ def _record_expected(spec: AssignmentSpec, submission: Submission, static: list[
     for c in static:
         outcome = report.outcomes[c.id]
         if outcome.kind is not OutcomeKind.MEASURED:
-            raise RuntimeError(f"the reference failed check '{c.id}': {outcome.kind}: {outcome.message}\n{outcome.traceback}")
+            raise RuntimeError(f"the reference failed check '{c.id}': {outcome.kind}: {outcome.message}\n"
+                               f"{outcome.traceback}")
         expected[c.id] = outcome.data
     torch.save(expected, reference.directory / "expected.pt")
     log(f"recorded expected measurements for {len(expected)} checks → {reference.directory / 'expected.pt'}")

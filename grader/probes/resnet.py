@@ -80,7 +80,8 @@ def judge_transform_output(ctx: JudgeContext) -> Verdict:
 
     got, want = ctx.measured["output"], ctx.expected["output"]
     expected = (f"the chapter's transform: a float tensor {list(want.shape[1:])} per image, values in "
-                f"[{float(want.min()):.0f}, {float(want.max()):.0f}] (Resize(32), ToTensor, Normalize((0.5,)*3, (0.5,)*3))")
+                f"[{float(want.min()):.0f}, {float(want.max()):.0f}] "
+                "(Resize(32), ToTensor, Normalize((0.5,)*3, (0.5,)*3))")
     if got.shape != want.shape:
         return failed(expected, f"tensors of shape {list(got.shape[1:])}",
                       "transforms.Resize(32) keeps CIFAR-10's 32 × 32" if got.shape[-1] != want.shape[-1]
