@@ -16,7 +16,7 @@ from grader.probes.base import SpecError
 
 SCHEMA_VERSION = 1
 DEVICE_CLASSES = ("cpu", "cuda")
-DATASETS = ("mnist", "cifar10")
+DATASETS = ("mnist", "cifar10", "chest_xray")
 DEFAULT_CHECK_TIMEOUT = 60.0
 
 _TOP_KEYS = {"schema_version", "name", "title", "dataset", "entry", "budgets", "check", "description", "salvage",

@@ -62,4 +62,4 @@ def register(probe: Probe) -> Probe:
 
 # Importing the families registers them.
 from grader.probes import (  # noqa: E402,F401
-    batchnorm, featuremaps, figure, gradients, handin, loaders, loop, resnet, shapes, training, transfer)
+    batchnorm, featuremaps, figure, gradients, handin, loaders, loop, resnet, shapes, training, transfer, xray)
