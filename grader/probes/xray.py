@@ -62,7 +62,8 @@ def _describe_output(make: Any) -> dict[str, Any]:
         return {"type": "error", "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
     if type(first) is not torch.Tensor:
         return {"type": type(first).__module__ + "." + type(first).__qualname__}
-    out: dict[str, Any] = {"type": "tensor", "shape": list(first.shape), "dtype": str(first.dtype).replace("torch.", ""),
+    out: dict[str, Any] = {"type": "tensor", "shape": list(first.shape),
+                           "dtype": str(first.dtype).replace("torch.", ""),
                            "random": not (first.shape == second.shape and torch.equal(first, second)),
                            "min": float(first.min()), "max": float(first.max())}
     if first.ndim == 3 and first.shape[0] == 3:
