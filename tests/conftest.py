@@ -75,3 +75,28 @@ def needs_data() -> Path:
     if root is None:
         pytest.skip("no dataset root: set GRADER_DATA or provide ../shared/datasets")
     return root
+
+
+def grade_class(assignment: str, folder: Path, out: Path, *extra: str) -> dict[str, dict[str, dict]]:
+    """`grader batch` over `folder` (2 jobs); file stem → check id → the check's result, read from the store."""
+    import sqlite3
+
+    proc = run_cli("batch", assignment, str(folder), "--out", str(out), "--jobs", "2", *extra, timeout=1200)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    with sqlite3.connect(f"file:{out / 'grades.sqlite'}?mode=ro", uri=True) as db:
+        results = [json.loads(text) for (text,) in db.execute("SELECT result FROM results")]
+    return {Path(r["submission"]).stem: {c["check_id"]: c for c in r["checks"]} for r in results}
+
+
+def assert_corpus(graded: dict[str, dict[str, dict]], statuses: dict[str, list[str]], order: list[str],
+                  messages: dict[str, dict[str, list[str]]]) -> None:
+    """Every file graded, each check with its expected status, each message holding its words (found + hint)."""
+    assert set(graded) == set(statuses)
+    for name, expected in statuses.items():
+        assert [graded[name][c]["status"] for c in order] == expected, (name, {c: graded[name][c]["found"]
+                                                                               for c in order})
+        for check, words in messages.get(name, {}).items():
+            text = graded[name][check]["found"] + " " + graded[name][check]["hint"]
+            for word in words:
+                assert word in text, (name, check, word, text)
+

@@ -63,6 +63,7 @@ def test_batchnorm_corpus(outcome: str, tmp_path: Path) -> None:
             assert w in outputs[check_id], (check_id, w, outputs[check_id])
 
 
+@pytest.mark.slow  # about 50 s of real training on 2 cores; `make test-slow` runs it
 def test_validate_full_marks_with_training(needs_data: Path) -> None:
     """The reference earns every point, the quick and the high-learning-rate training included
     (about 45 s on an idle 2-core CPU)."""

@@ -3,11 +3,9 @@ on the X-ray folder the child generates (grayscale JPEGs, 3 pneumonia to 1 norma
 statuses and the words of the messages; the reference validates."""
 from __future__ import annotations
 
-import json
-import sqlite3
 from pathlib import Path
 
-from conftest import SUBMISSIONS, run_cli
+from conftest import SUBMISSIONS, assert_corpus, grade_class, run_cli
 
 ORDER = ["output_shape", "transforms", "datasets", "frozen_backbone", "new_head", "class_weights"]
 P, F, H = "passed", "failed", "partial"
@@ -36,21 +34,8 @@ MESSAGES = {
 
 
 def test_pneumonia_corpus(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    proc = run_cli("batch", "pneumonia_resnet50", str(SUBMISSIONS / "pneumonia_resnet50"), "--out", str(out),
-                   "--jobs", "2", timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    with sqlite3.connect(f"file:{out / 'grades.sqlite'}?mode=ro", uri=True) as db:
-        graded = {Path(r["submission"]).stem: {c["check_id"]: c for c in r["checks"]}
-                  for r in (json.loads(text) for (text,) in db.execute("SELECT result FROM results"))}
-    assert set(graded) == set(CORPUS)
-    for name, statuses in CORPUS.items():
-        assert [graded[name][c]["status"] for c in ORDER] == statuses, (name, {c: graded[name][c]["found"]
-                                                                              for c in ORDER})
-        for check, words in MESSAGES.get(name, {}).items():
-            text = graded[name][check]["found"] + " " + graded[name][check]["hint"]
-            for word in words:
-                assert word in text, (name, check, word, text)
+    graded = grade_class("pneumonia_resnet50", SUBMISSIONS / "pneumonia_resnet50", tmp_path / "out")
+    assert_corpus(graded, CORPUS, ORDER, MESSAGES)
 
 
 def test_reference_validates() -> None:

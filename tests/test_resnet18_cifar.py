@@ -5,12 +5,11 @@ reference trains with the 'small' protocol and earns full marks."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SUBMISSIONS, grade, run_cli
+from conftest import REPO, SUBMISSIONS, assert_corpus, grade, grade_class
 
 ORDER = ["output_shape", "structure", "transform", "gradient_flow"]
 P, F = "passed", "failed"
@@ -35,21 +34,8 @@ MESSAGES = {
 
 
 def test_resnet18_cifar_corpus(tmp_path: Path, needs_data: Path) -> None:
-    out = tmp_path / "out"
-    proc = run_cli("batch", "resnet18_cifar", str(SUBMISSIONS / "resnet18_cifar"), "--out", str(out), "--jobs", "2",
-                   "--only", ",".join(ORDER), timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    with sqlite3.connect(f"file:{out / 'grades.sqlite'}?mode=ro", uri=True) as db:
-        graded = {Path(r["submission"]).stem: {c["check_id"]: c for c in r["checks"]}
-                  for r in (json.loads(text) for (text,) in db.execute("SELECT result FROM results"))}
-    assert set(graded) == set(CORPUS)
-    for name, statuses in CORPUS.items():
-        assert [graded[name][c]["status"] for c in ORDER] == statuses, (name, {c: graded[name][c]["found"]
-                                                                              for c in ORDER})
-        for check, words in MESSAGES.get(name, {}).items():
-            text = graded[name][check]["found"] + " " + graded[name][check]["hint"]
-            for word in words:
-                assert word in text, (name, check, word, text)
+    graded = grade_class("resnet18_cifar", SUBMISSIONS / "resnet18_cifar", tmp_path / "out", "--only", ",".join(ORDER))
+    assert_corpus(graded, CORPUS, ORDER, MESSAGES)
 
 
 @pytest.mark.slow

@@ -4,11 +4,9 @@ exact statuses and the words of the messages; the fine-tuning check SKIPPED, wit
 path, where the ImageNet weights are missing."""
 from __future__ import annotations
 
-import json
-import sqlite3
 from pathlib import Path
 
-from conftest import SUBMISSIONS, run_cli
+from conftest import SUBMISSIONS, assert_corpus, grade_class, run_cli
 
 ORDER = ["output_shape", "architecture", "frozen_layers", "new_head", "optimizer_params", "transfer_accuracy"]
 P, F, S = "passed", "failed", "skipped"
@@ -34,21 +32,8 @@ MESSAGES = {
 
 def test_resnet18_transfer_corpus(tmp_path: Path, needs_data: Path, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "no-weights"))
-    out = tmp_path / "out"
-    proc = run_cli("batch", "resnet18_transfer", str(SUBMISSIONS / "resnet18_transfer"), "--out", str(out),
-                   "--jobs", "2", timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    with sqlite3.connect(f"file:{out / 'grades.sqlite'}?mode=ro", uri=True) as db:
-        graded = {Path(r["submission"]).stem: {c["check_id"]: c for c in r["checks"]}
-                  for r in (json.loads(text) for (text,) in db.execute("SELECT result FROM results"))}
-    assert set(graded) == set(CORPUS)
-    for name, statuses in CORPUS.items():
-        assert [graded[name][c]["status"] for c in ORDER] == statuses, (name, {c: graded[name][c]["found"]
-                                                                              for c in ORDER})
-        for check, words in MESSAGES.get(name, {}).items():
-            text = graded[name][check]["found"] + " " + graded[name][check]["hint"]
-            for word in words:
-                assert word in text, (name, check, word, text)
+    graded = grade_class("resnet18_transfer", SUBMISSIONS / "resnet18_transfer", tmp_path / "out")
+    assert_corpus(graded, CORPUS, ORDER, MESSAGES)
 
 
 def test_reference_validates_without_the_weights(tmp_path: Path, needs_data: Path, monkeypatch) -> None:  # noqa: ANN001

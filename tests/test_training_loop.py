@@ -4,14 +4,12 @@ a message that names the bug; the reference validates; (slow) the hidden accurac
 student's own loop for one epoch on real MNIST."""
 from __future__ import annotations
 
-import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from conftest import SUBMISSIONS, run_cli
+from conftest import SUBMISSIONS, assert_corpus, grade_class, run_cli
 
 ASSIGNMENT = "training_loop"
 CORPUS_DIR = SUBMISSIONS / ASSIGNMENT
@@ -67,26 +65,12 @@ MESSAGES = {
 }
 
 
-def _batch(folder: Path, out: Path, *extra: str) -> dict[str, dict]:
-    proc = run_cli("batch", ASSIGNMENT, str(folder), "--out", str(out), "--jobs", "2", *extra, timeout=1200)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    with sqlite3.connect(f"file:{out / 'grades.sqlite'}?mode=ro", uri=True) as db:
-        results = [json.loads(r) for (r,) in db.execute("SELECT result FROM results")]
-    return {Path(r["submission"]).stem: {c["check_id"]: c for c in r["checks"]} for r in results}
-
-
 def test_every_bug_loses_exactly_its_checks_with_a_message_naming_it(tmp_path: Path, needs_data: Path) -> None:
     assert {p.stem for p in CORPUS_DIR.glob("*.py")} == set(CORPUS)
-    graded = _batch(CORPUS_DIR, tmp_path / "out", "--only", ",".join(ORDER))
-    assert set(graded) == set(CORPUS)
-    for name, (statuses, points) in CORPUS.items():
-        checks = graded[name]
-        assert [checks[c]["status"] for c in ORDER] == statuses, (name, {c: checks[c]["found"] for c in ORDER})
-        assert [checks[c]["points"] for c in ORDER] == points, name
-        for check, words in MESSAGES.get(name, {}).items():
-            text = checks[check]["found"] + " " + checks[check]["hint"]
-            for word in words:
-                assert word in text, (name, check, word, text)
+    graded = grade_class(ASSIGNMENT, CORPUS_DIR, tmp_path / "out", "--only", ",".join(ORDER))
+    assert_corpus(graded, {name: statuses for name, (statuses, _) in CORPUS.items()}, ORDER, MESSAGES)
+    for name, (_, points) in CORPUS.items():
+        assert [graded[name][c]["points"] for c in ORDER] == points, name
 
 
 def test_reference_validates(needs_data: Path) -> None:
@@ -103,7 +87,7 @@ def test_hidden_accuracy_trains_with_the_students_own_loop(tmp_path: Path, needs
     for name in ("correct", "no_step", "zero_grad_after_backward", "step_before_backward", "criterion_swapped",
                  "no_zero_grad", "returns_tensor_loss"):
         shutil.copy(CORPUS_DIR / f"{name}.py", folder)
-    graded = _batch(folder, tmp_path / "out", "--only", "accuracy")
+    graded = grade_class(ASSIGNMENT, folder, tmp_path / "out", "--only", "accuracy")
     accuracy = {name: checks["accuracy"] for name, checks in graded.items()}
     for name in ("correct", "returns_tensor_loss"):
         assert accuracy[name]["status"] == P and "with your train_one_epoch" in accuracy[name]["found"], accuracy[name]

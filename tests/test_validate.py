@@ -2,9 +2,12 @@
 written correct submission does too."""
 from pathlib import Path
 
+import pytest
+
 from conftest import SUBMISSIONS, grade, run_cli
 
 
+@pytest.mark.slow  # about 50 s of real training on 2 cores; `make test-slow` runs it
 def test_validate_both_references(needs_data: Path) -> None:
     for name in ("mnist_simplecnn", "cifar_simplecnn"):
         proc = run_cli("validate", name)
