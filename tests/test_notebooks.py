@@ -79,7 +79,14 @@ def _exported_reference(name: str, into: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("assignment", sorted(p.parent.name for p in (REPO / "assignments").glob("*/assignment.toml")))
+FIRST_FIVE = {"mnist_simplecnn", "cifar_simplecnn", "batchnorm_cnn", "feature_maps", "vgg16_transfer"}
+"""The notebook path does not depend on the assignment: the default suite runs it for these, `make test-slow` for
+every other assignment (about 12 s each)."""
+
+
+@pytest.mark.parametrize("assignment", [
+    a if a in FIRST_FIVE else pytest.param(a, marks=pytest.mark.slow)
+    for a in sorted(p.parent.name for p in (REPO / "assignments").glob("*/assignment.toml"))])
 def test_reference_as_notebook_scores_like_py(assignment: str, tmp_path: Path) -> None:
     spec = load_spec(REPO / "assignments" / assignment / "assignment.toml")
     static = ",".join(c.id for c in spec.checks if not PROBES[c.probe].trains)
