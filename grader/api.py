@@ -318,7 +318,8 @@ def judge(grading: Grading, report: ChildReport, defined: set[str], *, notebook:
         outcome = report.outcomes.get(c.id, CheckOutcome(kind=OutcomeKind.NOT_RUN, message="not run"))
         verdict = verdict_for(c, outcome, expected=reference.expected.get(c.id), defined=defined,
                               entry=spec.entry, labels=staged.test_labels if staged else None,
-                              reference_metrics=reference.metrics, device_class=device, failure=report.failure, salvaged=report.salvaged)
+                              reference_metrics=reference.metrics, device_class=device, failure=report.failure,
+                              salvaged=report.salvaged)
         cause = check_diagnosis(outcome.message, outcome.traceback, report.failure, notebook=notebook) \
             if outcome.kind is OutcomeKind.ERROR else None
         if cause is not None:

@@ -35,6 +35,9 @@ class DatasetInfo:
     std: tuple[float, ...]
 
 
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+"""The statistics torchvision's pretrained models were trained with."""
+
 DATASETS: dict[str, DatasetInfo] = {
     "mnist": DatasetInfo(
         name="mnist", title="MNIST", channels=1, image_size=28, num_classes=10,
@@ -47,7 +50,7 @@ DATASETS: dict[str, DatasetInfo] = {
     "chest_xray": DatasetInfo(
         name="chest_xray", title="Chest X-ray pneumonia (Kermany et al. 2018; normal vs pneumonia)", channels=3,
         image_size=224, num_classes=2, classes=("NORMAL", "PNEUMONIA"),
-        mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)),
+        mean=IMAGENET_MEAN, std=IMAGENET_STD),
 }
 """mnist and cifar10 are staged for the child from the data root; chest_xray is never staged: its checks run on
 a folder the child generates (grader.probes.xray), as the real X-rays are rarely on a grading machine."""

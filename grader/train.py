@@ -120,12 +120,12 @@ def load_staged(directory: Path, device: str | torch.device = "cpu", *, dataset:
                          torch.tensor(info.std, device=device).view(1, -1, 1, 1))
 
 
-def load_test_images(directory: Path, *, dataset: str, count: int) -> torch.Tensor:
-    """The first `count` staged test images, normalised (float32, CPU)."""
+def load_first_images(directory: Path, *, dataset: str, count: int, split: str = "test") -> torch.Tensor:
+    """The first `count` staged images of `split` ('train' or 'test'), normalised (float32, CPU)."""
     info = DATASETS[dataset]
-    array = np.load(Path(directory) / "test_images.npy", mmap_mode="r", allow_pickle=False)
+    array = np.load(Path(directory) / f"{split}_images.npy", mmap_mode="r", allow_pickle=False)
     if array.dtype != np.uint8 or array.shape[1:] != (info.channels, info.image_size, info.image_size):
-        raise ValueError(f"{directory}/test_images.npy: expected uint8 [N, {info.channels}, "
+        raise ValueError(f"{directory}/{split}_images.npy: expected uint8 [N, {info.channels}, "
                          f"{info.image_size}, {info.image_size}], got {array.dtype} {list(array.shape)}")
     mean = torch.tensor(info.mean).view(1, -1, 1, 1)
     std = torch.tensor(info.std).view(1, -1, 1, 1)

@@ -60,13 +60,12 @@ class Session:
         self.report = ChildReport(outcomes={})
         self.pending = [c.id for c in job.checks]
         self.current: str | None = None
-        self.clock = ChargedClock(list)
+        self.clock = ChargedClock(lambda: [])
         """Replaced by the child's own clock once it runs (grader.budget: load does not count)."""
         self.started = self.current_started = self.clock.mark()
         self.current_stdout_at = 0
         self.loaded = False
         self.done = False
-
         self.notebook = job.main_file.endswith(".ipynb")
         self.load_timeout = limits.notebook_timeout if self.notebook else \
             max(limits.load_timeout, job.import_budget + SALVAGE_SECONDS)

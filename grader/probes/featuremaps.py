@@ -59,7 +59,7 @@ def model_and_images(ctx: MeasureContext, params: dict[str, Any], count: int) ->
     import torch
 
     from grader.models import build
-    from grader.train import load_test_images
+    from grader.train import load_first_images
 
     if ctx.staged_dir is None:
         raise MeasureError("no test images were made available to the grading process")
@@ -67,7 +67,7 @@ def model_and_images(ctx: MeasureContext, params: dict[str, Any], count: int) ->
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cuda.matmul.allow_tf32 = False
     model = build(params["model"], ctx.inputs["state_dict"], ctx.device)
-    images = load_test_images(ctx.staged_dir, dataset=ctx.dataset, count=count).to(ctx.device)
+    images = load_first_images(ctx.staged_dir, dataset=ctx.dataset, count=count).to(ctx.device)
     return model, images
 
 

@@ -48,12 +48,13 @@ def _train_slice(ctx: MeasureContext, count: int) -> tuple[Any, Any]:
     import numpy as np
     import torch
 
+    from grader.train import load_first_images
+
     if ctx.staged_dir is None:
         raise MeasureError("no training data was made available to the grading process")
-    images = np.load(ctx.staged_dir / "train_images.npy", mmap_mode="r", allow_pickle=False)[:count]
     labels = np.load(ctx.staged_dir / "train_labels.npy", mmap_mode="r", allow_pickle=False)[:count]
-    x = torch.from_numpy(np.array(images)).float().div_(255).sub_(0.5).div_(0.5)
-    return x, torch.from_numpy(np.array(labels))
+    images = load_first_images(ctx.staged_dir, dataset=ctx.dataset, count=count, split="train")
+    return images, torch.from_numpy(np.array(labels))
 
 
 def _call(ctx: MeasureContext, name: str, *args: Any, **kwargs: Any) -> Any:

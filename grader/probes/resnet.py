@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.data import IMAGENET_MEAN, IMAGENET_STD
 from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, Verdict, failed, passed
 
 KNOWN = {("BasicBlock", (2, 2, 2, 2)): "resnet18", ("BasicBlock", (3, 4, 6, 3)): "resnet34",
          ("Bottleneck", (3, 4, 6, 3)): "resnet50", ("Bottleneck", (3, 4, 23, 3)): "resnet101"}
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
 def measure_resnet_structure(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -46,12 +46,10 @@ BACKBONES = {
     "vgg16": Backbone("VGG16", "VGG16_Weights", ("features",), "model.features", "classifier.6",
                       "model.classifier[6] = {size}",
                       "for p in model.features.parameters(): p.requires_grad = False"),
-    "resnet18": Backbone("ResNet18", "ResNet18_Weights", _RESNET, "the pretrained layers (conv1 … layer4)", "fc",
-                         "model.fc = {size}", "for param in model.parameters(): param.requires_grad = False, "
-                                             "before replacing model.fc"),
-    "resnet50": Backbone("ResNet50", "ResNet50_Weights", _RESNET, "the pretrained layers (conv1 … layer4)", "fc",
-                         "model.fc = {size}", "for param in model.parameters(): param.requires_grad = False, "
-                                             "before replacing model.fc"),
+    **{name.lower(): Backbone(name, f"{name}_Weights", _RESNET, "the pretrained layers (conv1 … layer4)", "fc",
+                              "model.fc = {size}", "for param in model.parameters(): param.requires_grad = False, "
+                                                   "before replacing model.fc")
+       for name in ("ResNet18", "ResNet50")},
 }
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from grader.data import IMAGENET_MEAN, IMAGENET_STD
 from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Verdict, failed, passed
 
 COUNTS = {"train": {"NORMAL": 12, "PNEUMONIA": 36}, "val": {"NORMAL": 4, "PNEUMONIA": 4},
           "test": {"NORMAL": 8, "PNEUMONIA": 16}}
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 SIZE = 224
 
 
