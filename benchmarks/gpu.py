@@ -9,12 +9,14 @@ and the run goes on; parts that would overrun --deadline are skipped and say so)
    data on the GPU, the step replayed from a CUDA graph), same model (the cifar_simplecnn
    reference), same 5 epochs; and the grader's engine forced eager, to show what the graph gives.
    Ratio target: >= 20x, and <= 2 s for the grader's 5 epochs.
-3. tests: `pytest -m gpu tests/test_gpu.py` (strong sandbox on the GPU, fork-server children,
+3. sharing: where a grading child's time goes on the GPU, and N processes sharing it with and without
+   CUDA MPS (benchmarks/gpu_sharing.py).
+4. tests: `pytest -m gpu tests/test_gpu.py` (strong sandbox on the GPU, fork-server children,
    the memory hog, the eager fallback).
-4. record: every training protocol of every assignment recorded on this device through the real CLI
+5. record: every training protocol of every assignment recorded on this device through the real CLI
    (`grader reference record --metrics-only`, strong isolation), into a copy of reference/; the
    metrics.json files are copied to OUT.
-5. class: N distinct cifar_simplecnn hand-ins (correct, wrong, hostile, a GPU-memory hog, a GPU
+6. class: N distinct cifar_simplecnn hand-ins (correct, wrong, hostile, a GPU-memory hog, a GPU
    spinner) graded with every check plus a hidden `full`-protocol check, `--jobs J`, in the strong
    sandbox: wall time, submissions per minute, the extrapolation to 300, and whether every correct
    hand-in kept every point.
@@ -48,6 +50,8 @@ RECORDINGS = {  # assignment → (protocol, seeds)
     "mnist_simplecnn": [("quick", 3), ("full", 3)],
     "cifar_simplecnn": [("quick", 3), ("high_lr", 3), ("full", 3)],
     "batchnorm_cnn": [("quick", 3), ("high_lr", 3), ("full", 3)],
+    "training_loop": [("quick", 3)],
+    "resnet18_cifar": [("small", 3), ("full", 3)],
 }
 FULL_CHECK = """
 [[check]]
@@ -234,9 +238,10 @@ def tests(out: Path, select: str) -> dict[str, Any]:
             "output_tail": proc.stdout[-2500:] + proc.stderr[-1500:]}
 
 
-def record(device: str, small: bool, references: Path, out: Path) -> dict[str, Any]:
-    """Record every protocol (three assignments in parallel, each one's protocols in turn)."""
-    plan = {"cifar_simplecnn": [("high_lr", 1)]} if small else RECORDINGS
+def record(device: str, small: bool, references: Path, out: Path, only: str) -> dict[str, Any]:
+    """Record every protocol (the assignments in parallel, each one's protocols in turn)."""
+    plan = {"cifar_simplecnn": [("high_lr", 1)], "training_loop": [("quick", 1)]} if small else RECORDINGS
+    plan = {a: p for a, p in plan.items() if not only or a in only.split(",")}
     env = {"GRADER_REFERENCE": str(references)}
     procs = {}
     start = time.perf_counter()
@@ -366,14 +371,17 @@ def main() -> None:
     parser.add_argument("--tests", default="", help="run only the GPU tests that match this pytest -k expression")
     parser.add_argument("--class-size", type=int, default=64, help="hand-ins in the class part")
     parser.add_argument("--deadline", type=float, default=450, help="seconds the whole run may take")
-    parser.add_argument("--parts", default="environment,chapter_vs_protocol,tests,record,class",
+    parser.add_argument("--record", default="", help="comma-separated assignments to record (default: all)")
+    parser.add_argument("--processes", type=int, default=8, help="processes sharing the GPU in the sharing part")
+    parser.add_argument("--parts", default="environment,chapter_vs_protocol,sharing,tests,record,class",
                         help="comma-separated, run in this order")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    from grader.data import resolve_data_root
+    from benchmarks.gpu_sharing import sharing
+    from grader import data
 
     device = "cpu" if args.small else "cuda"
-    data_root = resolve_data_root(None)
+    data_root = data.resolve_data_root(None)
     work = Path(tempfile.mkdtemp(prefix="gpu-bench-"))
     references = work / "reference"
     shutil.copytree(REPO / "reference", references)
@@ -381,7 +389,9 @@ def main() -> None:
     parts = {"environment": (5, lambda: environment(device)),
              "chapter_vs_protocol": (60, lambda: chapter_vs_protocol(device, args.small, data_root, work / "staged")),
              "tests": (100, lambda: tests(args.out, args.tests)),
-             "record": (90, lambda: record(device, args.small, references, args.out)),
+             "sharing": (60, lambda: sharing(data.stage("cifar10", data_root, work / "staged").directory, device,
+                                             2 if args.small else args.processes, args.small)),
+             "record": (90, lambda: record(device, args.small, references, args.out, args.record)),
              "class": (60, lambda: class_run(device, args.small, args.jobs, 8 if args.small else args.class_size,
                                              args.out, references, run.left()))}
     for name in args.parts.split(","):  # in the order given: put first what this run must not miss

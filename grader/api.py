@@ -208,12 +208,15 @@ def torch_hub() -> Path | None:
     return hub if hub.is_dir() else None
 
 
-def unavailable(checks: list[Check]) -> dict[str, str]:
-    """check id → why it cannot run on this machine (only checks that cannot)."""
+def unavailable(checks: list[Check], device: str) -> dict[str, str]:
+    """check id → why it cannot run on this machine, grading on `device` (only checks that cannot)."""
     reasons = {}
     for c in checks:
         probe = PROBES[c.probe]
         reason = probe.unavailable(c.params) if probe.unavailable else ""
+        if device not in c.devices:
+            reason = (f"the assignment runs this check only on {' or '.join(c.devices)}, and this grading ran on "
+                      f"{device}")
         if reason:
             reasons[c.id] = reason
     return reasons
@@ -243,10 +246,11 @@ class Grading:
 def prepare_grading(spec: AssignmentSpec, options: GradeOptions = GradeOptions()) -> Grading:
     """Resolve the device, checks, reference, staged data and sandbox once."""
     checks = selected_checks(spec, options)
-    skipped = unavailable(checks)
+    device = resolve_device(options.device)
+    skipped = unavailable(checks, device)
     runnable = [c for c in checks if c.id not in skipped]
     reference = load_reference(spec)
-    return Grading(spec=spec, options=options, device=resolve_device(options.device), checks=checks,
+    return Grading(spec=spec, options=options, device=device, checks=checks,
                    reference=reference, skipped=skipped, staged=_stage_if_needed(spec, runnable, options),
                    sandbox=detect(options.isolation), prepared=prepare_inputs(spec, runnable, reference))
 

@@ -22,7 +22,7 @@ DEFAULT_CHECK_TIMEOUT = 60.0
 _TOP_KEYS = {"schema_version", "name", "title", "dataset", "entry", "budgets", "check", "description", "salvage",
              "import_budget"}
 DEFAULT_IMPORT_BUDGET = 30.0
-_CHECK_KEYS = {"id", "name", "probe", "points", "hidden", "timeout", "needs"}
+_CHECK_KEYS = {"id", "name", "probe", "points", "hidden", "timeout", "needs", "devices"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class Check:
     """All probe parameters with defaults filled in (measure and judge ones)."""
     needs: tuple[str, ...] = ()
     """Names the submission must define for this check to run (default: the spec's first entry)."""
+    devices: tuple[str, ...] = DEVICE_CLASSES
+    """Device classes the check runs on; elsewhere it is SKIPPED (e.g. a recipe too slow for a CPU)."""
 
     def timeout_for(self, device_class: str) -> float:
         return self.timeout[device_class]
@@ -157,8 +159,12 @@ def _check(path: Path, index: int, raw: Any, seen_ids: set[str], entry: tuple[st
     if not isinstance(needs, list) or not needs or any(n not in entry for n in needs):
         raise _fail(path, where, f"key 'needs' must be a non-empty list of names from 'entry' {list(entry)}, "
                                  f"found {needs!r}")
+    devices = raw.get("devices", list(DEVICE_CLASSES))
+    if not isinstance(devices, list) or not devices or any(d not in DEVICE_CLASSES for d in devices):
+        raise _fail(path, where, f"key 'devices' must be a non-empty list of device classes from "
+                                 f"{list(DEVICE_CLASSES)}, found {devices!r}")
     return Check(id=check_id, name=name, probe=probe_name, points=float(points),
-                 hidden=hidden, timeout=timeout, params=params, needs=tuple(needs))
+                 hidden=hidden, timeout=timeout, params=params, needs=tuple(needs), devices=tuple(devices))
 
 
 def parse_spec(data: bytes, path: Path) -> AssignmentSpec:

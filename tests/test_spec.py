@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.api import unavailable
 from grader.spec import SpecError, load_spec, parse_spec
 
 GOOD_HEAD = '''schema_version = 1
@@ -41,6 +42,8 @@ def test_defaults_filled_and_timeouts_per_device():
     ('probe = "output_shape"\npoints = 1\ninputs = [3, 32]', ["check #1", "must be a list of shapes"]),
     ('probe = "output_shape"\npoints = 1\nhidden = "yes"', ["key 'hidden' must be bool"]),
     ('probe = "output_shape"\npoints = 1\ntimeout = { gpu = 3 }', ["unknown device class ['gpu']"]),
+    ('probe = "output_shape"\npoints = 1\ndevices = ["gpu"]', ["key 'devices' must be a non-empty list", "'gpu'"]),
+    ('probe = "output_shape"\npoints = 1\ndevices = []', ["key 'devices' must be a non-empty list"]),
 ])
 def test_bad_checks_are_named(check, words):
     with pytest.raises(SpecError) as err:
@@ -49,6 +52,15 @@ def test_bad_checks_are_named(check, words):
     assert message.startswith("x/assignment.toml: ")
     for w in words:
         assert w in message
+
+
+def test_a_check_for_one_device_class_is_skipped_on_the_other_with_why():
+    spec = parse(GOOD_HEAD + '[[check]]\nprobe = "output_shape"\npoints = 1\n'
+                             '[[check]]\nid = "full"\nprobe = "test_accuracy"\npoints = 2\ndevices = ["cuda"]\n')
+    assert spec.check("output_shape").devices == ("cpu", "cuda") and spec.check("full").devices == ("cuda",)
+    assert unavailable(list(spec.checks), "cuda") == {}
+    assert unavailable(list(spec.checks), "cpu") == {
+        "full": "the assignment runs this check only on cuda, and this grading ran on cpu"}
 
 
 def test_duplicate_ids_and_versions_and_toml():
