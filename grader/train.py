@@ -189,10 +189,11 @@ def predict_batch_size(device: torch.device) -> int:
 @torch.no_grad()
 def predict(model: nn.Module, data: StagedTensors, num_classes: int, *,
             device: str | torch.device = "cpu") -> torch.Tensor:
-    """int64 class predictions (on the CPU) for the staged test images, in eval mode, batched."""
+    """int64 class predictions (on the CPU) for the staged test images, in eval mode, batched (normalised where
+    the images are, then moved to `device`)."""
     device = torch.device(device)
     model.to(device).eval()
-    preds = [forward_checked(model, data.normalise(x.to(device)), num_classes).argmax(dim=1)
+    preds = [forward_checked(model, data.normalise(x).to(device), num_classes).argmax(dim=1)
              for x in data.test_images.split(predict_batch_size(device))]
     return torch.cat(preds).to("cpu", torch.int64)
 

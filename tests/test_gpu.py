@@ -99,8 +99,9 @@ def cifar_on_gpu(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 @pytest.mark.gpu
 def test_graph_replays_the_eager_step(cifar_on_gpu) -> None:  # noqa: ANN001
     """Same seed, same model: the CUDA-graph engine ends where eager steps on the same device end, up to the
-    order in which the GPU's convolution kernels sum (2.4e-4 at most after 64 steps on an H100); a stale or
-    repeated batch would put them far apart."""
+    order in which the GPU's convolution kernels sum (after 64 steps on an H100: 2.4e-4 on one run, 1.5e-3 on 4
+    of 4,608 weights on another, so each tensor is compared as a whole); a stale or repeated batch would put
+    them far apart."""
     from grader.train import _optimizer, get_protocol, train_model
 
     _, tensors = cifar_on_gpu
@@ -114,7 +115,19 @@ def test_graph_replays_the_eager_step(cifar_on_gpu) -> None:  # noqa: ANN001
         assert engine.name == ("eager" if eager else "cuda-graph")
         runs.append([p.detach().clone() for p in model.parameters()])
     for graphed, eager in zip(*runs):
-        torch.testing.assert_close(graphed, eager, rtol=0, atol=1e-3)
+        assert float((graphed - eager).norm() / eager.norm()) < 1e-2
+
+
+@GPU
+@pytest.mark.gpu
+def test_predictions_on_the_gpu_from_images_staged_on_the_cpu(cifar_on_gpu) -> None:  # noqa: ANN001
+    """The training_loop probe trains through a DataLoader over CPU tensors, then predicts on the GPU."""
+    from grader.train import load_staged, predict
+
+    staged, on_gpu = cifar_on_gpu
+    model = CifarCNN().cuda()
+    on_cpu = load_staged(staged.directory, "cpu", dataset="cifar10")
+    assert torch.equal(predict(model, on_cpu, 10, device="cuda"), predict(model, on_gpu, 10, device="cuda"))
 
 
 @GPU

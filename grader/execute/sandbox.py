@@ -216,6 +216,9 @@ def child_env(home: Path, threads: int, device: str, torch_home: Path | None) ->
     """The scrubbed environment of a grading child (`home`, `torch_home`: paths as the child sees them)."""
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+        # getpass.getuser() reads these before the password database, which has no entry for a batch worker's
+        # uid (torch's compile caches name their folders after the user on import, from Adam on a GPU)
+        "USER": "student", "LOGNAME": "student",
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
         "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
         # OpenMP threads waiting at a barrier sleep after a short spin instead of spinning for long: on a busy
