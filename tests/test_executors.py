@@ -83,6 +83,7 @@ def _batch(folder: Path, out: Path, *extra: str) -> dict[str, list[tuple]]:
     return graded(out)
 
 
+@pytest.mark.slow
 def test_the_same_class_grades_the_same_on_the_pool_a_local_cluster_and_slurm(
         tmp_path: Path, needs_data: Path, slurm: dict) -> None:  # noqa: F811
     folder = _class(tmp_path / "class", SMALL_CLASS)
@@ -136,6 +137,7 @@ def _kill_the_worker_grading(pool: DaskCluster, deadline: float, spare: int = 0)
     raise AssertionError("no worker took the hand-in")
 
 
+@pytest.mark.slow
 def test_a_killed_dask_worker_loses_and_duplicates_nothing(tmp_path: Path, needs_data: Path) -> None:
     folder = _class(tmp_path / "class", {"alice.py": CORPUS / "correct_attributes.py"})
     (folder / "slow.py").write_text(SLOW_IMPORT + (CORPUS / "correct_sequential.py").read_text())

@@ -122,7 +122,15 @@ def _results(out: Path, student: str) -> dict:
     return json.loads((out / "students" / student / "results.json").read_text())
 
 
-@pytest.mark.parametrize("assignment,stem", [(a, s) for a, files in CASES.items() for s in files])
+SLOW = {"vgg16_transfer", "cifar_simplecnn"}
+"""Their classes take 40-60 s to grade: `make test-slow` runs them; the default suite runs the other three."""
+
+
+def _by_speed(assignment: str, *rest: str) -> object:
+    return pytest.param(assignment, *rest, marks=[pytest.mark.slow] if assignment in SLOW else [])
+
+
+@pytest.mark.parametrize("assignment,stem", [_by_speed(a, s) for a, files in CASES.items() for s in files])
 def test_real_world_handin(assignment: str, stem: str, graded_class) -> None:
     codes, ran, causes = CASES[assignment][stem]
     folder = graded_class(assignment) / "students" / stem
@@ -205,7 +213,7 @@ def test_with_every_check_a_wrapped_model_scores_what_it_scores_alone(tmp_path: 
     assert wrapped.results["score"] == alone.results["score"] - 1 == 10
 
 
-@pytest.mark.parametrize("assignment", sorted(CASES))
+@pytest.mark.parametrize("assignment", [_by_speed(a) for a in sorted(CASES)])
 def test_every_reference_scores_the_same_in_the_functional_and_the_modules_style(assignment: str, graded_class) -> None:
     out = graded_class(assignment)
     reference = _results(out, "reference")
