@@ -27,6 +27,7 @@ from grader.probes.base import JudgeContext, Verdict
 from grader.results import CheckResult, RunInfo, Status, SubmissionResult
 from grader.score import check_result
 from grader.spec import AssignmentSpec, Check, SpecError, load_spec
+from grader.written import WrittenSpec, is_written, load_written
 
 GRADING_SEED = 0
 GPU_TROUBLE = re.compile(r"out of memory|ALLOC_FAILED|CUDA error|CUDA driver|cuDNN error|CUDNN_STATUS|CUBLAS_STATUS",
@@ -45,19 +46,34 @@ def reference_root() -> Path:
 
 
 def list_assignments() -> list[AssignmentSpec]:
-    return [load_spec(p) for p in sorted(assignments_root().glob("*/assignment.toml"))]
+    """The code assignments (written ones, grader.written, are graded by hand)."""
+    return [load_spec(p) for p in sorted(assignments_root().glob("*/assignment.toml")) if not is_written(p)]
+
+
+def list_written() -> list[WrittenSpec]:
+    """The written assignments (answers in prose, graded by rubric)."""
+    return [load_written(p) for p in sorted(assignments_root().glob("*/assignment.toml")) if is_written(p)]
 
 
 def find_assignment(name_or_path: str) -> AssignmentSpec:
     """An assignment by name, or by the path of its folder or assignment.toml."""
+    path = assignment_path(name_or_path)
+    if is_written(path):
+        raise SpecError(f"'{name_or_path}' is a written assignment, graded by hand against its rubric: read the class "
+                        f"with `grader batch {name_or_path} HANDINS --out OUT`, then grade in `grader serve OUT`")
+    return load_spec(path)
+
+
+def assignment_path(name_or_path: str) -> Path:
+    """The assignment.toml of an assignment named, or at the path of its folder or file."""
     path = Path(name_or_path)
     if path.is_dir():
         path = path / "assignment.toml"
     if path.is_file():
-        return load_spec(path)
+        return path
     candidate = assignments_root() / name_or_path / "assignment.toml"
     if candidate.is_file():
-        return load_spec(candidate)
+        return candidate
     known = ", ".join(p.parent.name for p in sorted(assignments_root().glob("*/assignment.toml")))
     raise SpecError(f"no assignment '{name_or_path}' (known: {known or 'none'}; or give a path to an assignment.toml)")
 
@@ -208,12 +224,13 @@ def torch_hub() -> Path | None:
     return hub if hub.is_dir() else None
 
 
-def unavailable(checks: list[Check], device: str) -> dict[str, str]:
-    """check id → why it cannot run on this machine, grading on `device` (only checks that cannot)."""
+def unavailable(checks: list[Check], device: str, data_root: Path) -> dict[str, str]:
+    """check id → why it cannot run on this machine, grading on `device` with data under `data_root` (only
+    checks that cannot)."""
     reasons = {}
     for c in checks:
         probe = PROBES[c.probe]
-        reason = probe.unavailable(c.params) if probe.unavailable else ""
+        reason = probe.unavailable(c.params, data_root) if probe.unavailable else ""
         if device not in c.devices:
             reason = (f"the assignment runs this check only on {' or '.join(c.devices)}, and this grading ran on "
                       f"{device}")
@@ -247,7 +264,7 @@ def prepare_grading(spec: AssignmentSpec, options: GradeOptions = GradeOptions()
     """Resolve the device, checks, reference, staged data and sandbox once."""
     checks = selected_checks(spec, options)
     device = resolve_device(options.device)
-    skipped = unavailable(checks, device)
+    skipped = unavailable(checks, device, resolve_data_root(options.data_root))
     runnable = [c for c in checks if c.id not in skipped]
     reference = load_reference(spec)
     return Grading(spec=spec, options=options, device=device, checks=checks,

@@ -27,21 +27,11 @@ from grader.api import GradeOptions, Grading, grade_with, prepare_grading, resol
 from grader.discover import Discovery, Handin, discover, read_roster
 from grader.execute.executor import Executor, ExecutorFactory, local_pool
 from grader.gpu import even_share
-from grader.report import (
-    redact_hidden,
-    write_canvas_grades,
-    write_gradebook,
-    write_gradescope,
-    write_html,
-    write_summary,
-)
 from grader.results import ClassEntry, ClassResult, EntryStatus, SubmissionResult
 from grader.similarity import similar_pairs, submission_code
 from grader.spec import AssignmentSpec
 from grader.store import Store, content_hash
-
-DATABASE = "grades.sqlite"
-INSTRUCTOR_REPORT = "instructor.html"
+from grader.workspace import DATABASE, INSTRUCTOR_REPORT, ExportSettings, publish
 OnResult = Callable[[Handin, SubmissionResult | None], None]
 """Called after each hand-in graded: (hand-in, its result, or None when the grader itself failed)."""
 
@@ -162,7 +152,8 @@ class _Workers:
         self.on_result(handin, result)
 
 
-def _entry(handin: Handin, result: SubmissionResult | None, content: str, folder: str, failure: str) -> ClassEntry:
+def class_entry(handin: Handin, result: SubmissionResult | None, content: str, folder: str, failure: str) -> ClassEntry:
+    """One gradebook row: the hand-in's result (its reports under `folder`), or why it has none."""
     if result is None:
         return ClassEntry(student=handin.student, status=EntryStatus.PENDING, source=handin.source,
                           message=failure or "not graded yet (the batch was interrupted); run it again",
@@ -172,16 +163,6 @@ def _entry(handin: Handin, result: SubmissionResult | None, content: str, folder
     return ClassEntry(student=handin.student, status=status, result=result, source=handin.source,
                       message=result.load_error.splitlines()[0] if result.load_error else "",
                       report=f"{folder}/{INSTRUCTOR_REPORT}", content_hash=content)
-
-
-def write_student_outputs(entry: ClassEntry, out: Path, hidden: str) -> None:
-    """In the student's folder: instructor.html (everything), and report.html and Gradescope-format
-    results.json as the student may see them (hidden checks per `hidden`)."""
-    folder = out / Path(entry.report).parent
-    write_html(entry.result, folder / INSTRUCTOR_REPORT)
-    shown = redact_hidden(entry.result, hidden)
-    write_html(shown, folder / "report.html")
-    write_gradescope(shown, folder / "results.json")
 
 
 def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptions = BatchOptions(), *,
@@ -217,17 +198,12 @@ def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptio
         entries = []
         for h in found.handins:
             content = contents[h.student.id]
-            entry = _entry(h, store.get(content, key), content, folders[h.student.id],
-                           workers.failures.get(h.student.id, ""))
-            if entry.result is not None:
-                write_student_outputs(entry, out, options.hidden)
-            entries.append(entry)
+            entries.append(class_entry(h, store.get(content, key), content, folders[h.student.id],
+                                  workers.failures.get(h.student.id, "")))
     finally:
         store.close()
     result = _class_result(spec, grading, found, entries, time.monotonic() - started, options.jobs)
-    write_gradebook(result, out / "gradebook.csv")
-    write_canvas_grades(result, out / "canvas-grades.csv", column=options.canvas_column or spec.title)
-    write_summary(result, out / "summary.html")
+    publish(result, out, ExportSettings(options.canvas_column, options.hidden, str(spec.path)), {})
     graded = len(todo) - len(workers.failures)
     return BatchRun(result=result, graded=graded, stored=len(found.handins) - len(todo),
                     failed=len(workers.failures), out=out)

@@ -41,6 +41,7 @@ from grader.report import (
     write_junit,
 )
 from grader.results import SubmissionResult
+from grader.serve.command import serve
 from grader.spec import SpecError
 
 console = Console(stderr=False)
@@ -284,6 +285,8 @@ def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roste
     from grader.discover import DiscoveryError, RosterError
     from grader.execute.executor import ClusterError
     from grader.store import StoreError
+    from grader.written import is_written, load_written
+    from grader.written_batch import run_written_batch
 
     grade_options = _options(**common, only=tuple(filter(None, only.split(","))))
     with _user_errors(DiscoveryError, RosterError, StoreError, ClusterError), ExitStack() as stack:
@@ -299,8 +302,13 @@ def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roste
         options = BatchOptions(jobs=jobs, regrade=regrade, roster=roster, canvas_column=canvas_column,
                                fork_server=not no_fork_server, hidden=hidden, grade=grade_options)
         on_start, on_result = stack.enter_context(_batch_progress())
-        run = run_batch(api.find_assignment(assignment), submissions, out, options, executors=executors,
-                        on_start=on_start, on_result=on_result)
+        spec_path = api.assignment_path(assignment)
+        if is_written(spec_path):
+            run = run_written_batch(load_written(spec_path), submissions, out, options, on_start=on_start,
+                                    on_result=on_result)
+        else:
+            run = run_batch(api.find_assignment(assignment), submissions, out, options, executors=executors,
+                            on_start=on_start, on_result=on_result)
     console.print(f"{len(run.result.entries)} students: {run.graded} graded now, {run.stored} from the database"
                   + (f", [bold red]{run.failed} failed[/] (pending; run again to retry)" if run.failed else "")
                   + f" in {run.result.seconds:.0f} s with {jobs} worker(s)")
@@ -351,6 +359,10 @@ def list_() -> None:
             points = sum(c.points for c in spec.checks)
             console.print(f"[bold]{spec.name}[/]  {spec.title}  ({len(spec.checks)} checks, {points:g} points, "
                           f"{spec.dataset})")
+        for written in api.list_written():
+            points = sum(q.points for q in written.questions)
+            console.print(f"[bold]{written.name}[/]  {written.title}  ({len(written.questions)} written questions, "
+                          f"{points:g} points, graded by rubric in `grader serve`)")
 
 
 @main.command()
@@ -360,6 +372,7 @@ def demo(out: Path, **common) -> None:
     """Grade every assignment's bundled examples as a class (`grader batch`), with their reports. The examples
     are trusted code: where no sandbox is available they are graded at basic isolation, and it says so."""
     from grader.batch import BatchOptions, run_batch
+    from grader.written_batch import run_written_batch
 
     rows: list[tuple[str, SubmissionResult, Path | None]] = []
     options = BatchOptions(grade=_options(**common, default_isolation="auto"))
@@ -373,8 +386,17 @@ def demo(out: Path, **common) -> None:
                 run = run_batch(spec, spec.path.parent / "examples", out / spec.name, options,
                                 on_start=on_start, on_result=on_result)
             rows += [(f"{spec.name}/{e.source}", e.result, Path(spec.name) / e.report) for e in run.result.graded]
+        written = api.list_written()
+        for spec in written:
+            with _batch_progress(spec.name) as (on_start, on_result):
+                run = run_written_batch(spec, spec.path.parent / "examples", out / spec.name, options,
+                                        on_start=on_start, on_result=on_result)
+            rows += [(f"{spec.name}/{e.source}", e.result, Path(spec.name) / e.report) for e in run.result.graded]
     summary_table(rows, console)
     console.print(f"In {out.resolve()}: <assignment>/summary.html (the class) and the reports above")
+    for spec in written:
+        console.print(f"{spec.name}: written answers, ungraded until you grade them by rubric: "
+                      f"grader serve {out / spec.name}", highlight=False)
 
 
 @main.group()
@@ -403,3 +425,6 @@ def record(assignment: str, protocol: str, seeds: int, metrics_only: bool, **com
             except RuntimeError as exc:  # the reference failed a check, or a check cannot run here
                 errors.print(f"error: {exc}", highlight=False, markup=False)
                 sys.exit(2)
+
+
+main.add_command(serve)

@@ -52,8 +52,13 @@ DATASETS: dict[str, DatasetInfo] = {
         image_size=224, num_classes=2, classes=("NORMAL", "PNEUMONIA"),
         mean=IMAGENET_MEAN, std=IMAGENET_STD),
 }
-"""mnist and cifar10 are staged for the child from the data root; chest_xray is never staged: its checks run on
-a folder the child generates (grader.probes.xray), as the real X-rays are rarely on a grading machine."""
+"""mnist and cifar10 are staged for the child from the data root. Most chest_xray checks run on a folder the child
+generates (grader.probes.xray); the real X-rays, rarely on a grading machine, are staged only for the clinical check
+(grader.probes.clinical) where they are present."""
+XRAY_DIR = "chest_xray"
+XRAY_SOURCE = ("Kermany et al. 2018, \"Chest X-Ray Images (Pneumonia)\": ChestXRay2017.zip on Mendeley Data, "
+               "https://data.mendeley.com/datasets/rscbjbr9sj/2 (on Kaggle as chest-xray-pneumonia)")
+XRAY_STAGED_MARK = "STAGED"
 
 # File layouts, relative to the data root.
 _NUMPY_DIR = "cifar10"
@@ -234,6 +239,75 @@ def fingerprint(dataset: str, root: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def xray_images(folder: Path) -> list[Path]:
+    """The image files of one X-ray folder, sorted (none if it does not exist)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpeg", ".jpg", ".png") and p.is_file())
+
+
+def xray_missing(root: Path) -> str:
+    """'' when `root/chest_xray/{train,test}/{NORMAL,PNEUMONIA}` all hold images, else where they go."""
+    base = Path(root) / XRAY_DIR
+    empty = [f"{split}/{label}" for split in ("train", "test") for label in DATASETS["chest_xray"].classes
+             if not xray_images(base / split / label)]
+    if not empty:
+        return ""
+    return (f"the chest X-rays are not on this machine: {base}/ needs train/ and test/, each with NORMAL/ and "
+            f"PNEUMONIA/ folders of images (empty or missing: {', '.join(empty)}). They come from {XRAY_SOURCE}; "
+            f"--data-root or GRADER_DATA chooses another data root")
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link where the file is world-readable and on the same file system, else a world-readable copy."""
+    try:
+        if source.stat().st_mode & 0o004:
+            os.link(source, target)
+            return
+    except OSError:
+        pass
+    shutil.copyfile(source, target)
+    target.chmod(0o644)
+
+
+def _stage_xray(root: Path, parent: Path) -> StagedDataset:
+    """`train/{NORMAL,PNEUMONIA}/` as it is, and the test X-rays in one unlabeled folder (`test/00000.jpeg`, …, in
+    an order drawn from their names' hashes, which says nothing of their class); the labels stay here."""
+    if problem := xray_missing(root):
+        raise DataNotFoundError(problem)
+    base, classes = Path(root) / XRAY_DIR, DATASETS["chest_xray"].classes
+    train = {label: xray_images(base / "train" / label) for label in classes}
+    tests = sorted(((p, n) for n, label in enumerate(classes) for p in xray_images(base / "test" / label)),
+                   key=lambda item: hashlib.sha256(item[0].name.encode()).hexdigest())
+    h = hashlib.sha256(XRAY_DIR.encode())
+    for path in [*(p for files in train.values() for p in files), *(p for p, _ in tests)]:
+        h.update(f"\0{path.relative_to(base)}\0{path.stat().st_size}".encode())
+    fp = h.hexdigest()[:16]
+    target = parent / f"{XRAY_DIR}-{fp}"
+    if not (target / XRAY_STAGED_MARK).is_file():
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+        try:
+            for label, files in train.items():
+                (tmp / "train" / label).mkdir(parents=True)
+                for path in files:
+                    _link_or_copy(path, tmp / "train" / label / path.name)
+            (tmp / "test").mkdir()
+            for i, (path, _) in enumerate(tests):
+                _link_or_copy(path, tmp / "test" / f"{i:05d}{path.suffix.lower()}")
+            for folder in [tmp, *(p for p in tmp.rglob("*") if p.is_dir())]:
+                folder.chmod(0o755)
+            (tmp / XRAY_STAGED_MARK).touch()
+            os.rename(tmp, target)
+        except OSError:
+            if not (target / XRAY_STAGED_MARK).is_file():
+                raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return StagedDataset(dataset=XRAY_DIR, directory=target, test_labels=torch.tensor([n for _, n in tests]),
+                         fingerprint=fp)
+
+
 def _write_staged(folder: Path, train: Split, test_images: torch.Tensor) -> None:
     arrays = {"train_images.npy": train.images.numpy(), "train_labels.npy": train.labels.numpy(),
               "test_images.npy": test_images.numpy()}
@@ -245,16 +319,19 @@ def _write_staged(folder: Path, train: Split, test_images: torch.Tensor) -> None
 
 def stage(dataset: str, root: Path, cache_dir: Path | None = None, *,
           download: bool = False) -> StagedDataset:
-    """Write what the grading child may see into `<cache_dir>/<dataset>-<fingerprint>/`.
+    """Write what the grading child may see into `<cache_dir>/<dataset>-<fingerprint>/` (chest_xray: see
+    `_stage_xray`).
 
     `cache_dir` defaults to `<user cache>/staged`. The folder holds `STAGED_FILES` (world-readable)
     and never the test labels, which are returned instead. An existing folder is reused; a new one
     is written to a temporary folder and renamed into place, so concurrent stagers are safe.
     """
     root = Path(root)
+    parent = Path(cache_dir) if cache_dir is not None else user_cache_dir() / "staged"
+    if dataset == XRAY_DIR:
+        return _stage_xray(root, parent)
     test = load_split(dataset, root, train=False, download=download)
     fp = fingerprint(dataset, root)
-    parent = Path(cache_dir) if cache_dir is not None else user_cache_dir() / "staged"
     target = parent / f"{dataset}-{fp}"
     if _missing(target, STAGED_FILES):
         parent.mkdir(parents=True, exist_ok=True)

@@ -246,10 +246,10 @@ def _why_refused(path: Path) -> str:
     return "symbolic link; not followed" if path.is_symlink() else "device, FIFO or socket; not read"
 
 
-def _scan(root: Path, base: Path, workdir: Path) -> tuple[dict[str, list[_Item]], dict[str, str], list[str],
-                                                         list[str]]:
-    """The items by student id under `root` (paths shown relative to `base`), the names the files carry by id,
-    and the unknown and refused lines."""
+def _scan(root: Path, base: Path, workdir: Path, suffixes: tuple[str, ...]) -> tuple[
+        dict[str, list[_Item]], dict[str, str], list[str], list[str]]:
+    """The items by student id under `root` (paths shown relative to `base`; files: those ending in `suffixes`),
+    the names the files carry by id, and the unknown and refused lines."""
     items: dict[str, list[_Item]] = defaultdict(list)
     names: dict[str, str] = {}
     unknown: list[str] = []
@@ -273,10 +273,10 @@ def _scan(root: Path, base: Path, workdir: Path) -> tuple[dict[str, list[_Item]]
             late = " (late)" if canvas["late"] else ""
             names.setdefault(canvas["id"], canvas["name"])
             items[canvas["id"]].append(_Item(path, CANVAS_COPY.sub("", canvas["original"]), rel + late))
-        elif path.suffix in SUBMISSION_SUFFIXES:
+        elif path.suffix in suffixes:
             items[path.stem].append(_Item(path, path.name, rel))
         else:
-            unknown.append(f"{rel}: not a .py, .ipynb or .zip file, nor a folder")
+            unknown.append(f"{rel}: not a {', '.join(suffixes[:-1])} or {suffixes[-1]} file, nor a folder")
     return items, names, unknown, refused
 
 
@@ -300,9 +300,11 @@ def _gathered(student: Student, items: list[_Item], folder: Path) -> Handin:
     return Handin(student, folder, source)
 
 
-def discover(source: Path, workdir: Path, *, roster: list[Student] | None = None) -> Discovery:
-    """The hand-ins in `source`, a folder or a .zip. Archives are extracted under `workdir/extracted` and
-    grouped hand-ins copied to `workdir/grouped/<id>` (both replaced if there); nothing is written elsewhere."""
+def discover(source: Path, workdir: Path, *, roster: list[Student] | None = None,
+             suffixes: tuple[str, ...] = SUBMISSION_SUFFIXES) -> Discovery:
+    """The hand-ins in `source`, a folder or a .zip (a hand-in: a folder or a file ending in one of `suffixes`).
+    Archives are extracted under `workdir/extracted` and grouped hand-ins copied to `workdir/grouped/<id>` (both
+    replaced if there); nothing is written elsewhere."""
     for folder in (workdir / "extracted", workdir / "grouped"):
         shutil.rmtree(folder, ignore_errors=True)
     refused: list[str] = []
@@ -322,7 +324,7 @@ def discover(source: Path, workdir: Path, *, roster: list[Student] | None = None
         raise DiscoveryError(f"{source}: no such file or folder")
     else:
         raise DiscoveryError(f"{source}: expected a folder or a .zip file")
-    items, names, unknown, links = _scan(root, base, workdir)
+    items, names, unknown, links = _scan(root, base, workdir, suffixes)
     by_id = {s.id: s for s in roster or ()}
     handins = tuple(_gathered(by_id.get(sid) or Student(sid, names.get(sid, sid)), found, workdir / "grouped" / sid)
                     for sid, found in sorted(items.items()))

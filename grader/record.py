@@ -56,7 +56,7 @@ def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options
         log("no training check in the spec: no accuracy to record")
         return reference.directory
     template = next((c for c in training if c.params.get("protocol") == protocol), training[0])
-    blocked = unavailable([replace(template, devices=(device,))], device)
+    blocked = unavailable([replace(template, devices=(device,))], device, root)
     if blocked:
         raise RuntimeError(f"cannot record '{template.id}' on this machine: {blocked[template.id]}")
     accuracy_check = replace(template, timeout={"cpu": 3600.0, "cuda": 3600.0},

@@ -18,6 +18,7 @@ class Status(str, Enum):
     TIMEOUT = "timeout"    # stopped at a deadline (or not reached because of one)
     MISSING = "missing"    # the entry point the check needs is not defined
     SKIPPED = "skipped"    # not run by choice or for lack of a resource (e.g. pretrained weights)
+    UNGRADED = "ungraded"  # a written answer waiting for the instructor's rubric (grader serve)
 
 
 class RunStatus(str, Enum):
@@ -257,3 +258,24 @@ class ClassResult:
     @property
     def graded(self) -> tuple[ClassEntry, ...]:
         return tuple(e for e in self.entries if e.result is not None)
+
+
+def class_to_dict(result: ClassResult) -> dict:
+    """A whole batch as JSON-able data (each result as `result_to_dict` writes it); `class_from_dict` inverts it."""
+    from dataclasses import asdict
+
+    data = asdict(result)
+    data["entries"] = [{**asdict(e), "status": e.status.value, "result": result_to_dict(e.result) if e.result else None}
+                       for e in result.entries]
+    return data
+
+
+def class_from_dict(data: dict) -> ClassResult:
+    """The `ClassResult` that `class_to_dict` wrote."""
+    entries = tuple(ClassEntry(**{**e, "student": Student(**e["student"]), "status": EntryStatus(e["status"]),
+                                  "result": result_from_dict(e["result"]) if e["result"] else None})
+                    for e in data["entries"])
+    return ClassResult(**{**data, "checks": tuple(tuple(c) for c in data["checks"]), "entries": entries,
+                          "unknown": tuple(data["unknown"]), "unmatched": tuple(data["unmatched"]),
+                          "refused": tuple(data["refused"]),
+                          "similar": tuple(SimilarPair(**s) for s in data["similar"])})

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader.execute.sandbox import NOBODY, WORKER_UID_BASE
+from grader.written import is_written
 
 REPO = Path(__file__).resolve().parents[1]
 SUBMISSIONS = REPO / "tests" / "submissions"
@@ -46,6 +47,10 @@ def grade(assignment: str, submission: Path, out: Path, *extra: str) -> Graded:
     assert proc.returncode == 0, proc.stderr[-3000:]
     return Graded(proc.returncode, proc.stdout, proc.stderr, json.loads((out / "results.json").read_text()),
                   (out / "report.html").read_text())
+
+
+CODE_ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "assignments").glob("*/assignment.toml") if not is_written(p))
+"""Every assignment graded by running code (the written ones are graded by hand)."""
 
 
 def nobody_processes() -> list[str]:

@@ -15,7 +15,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import REPO, SUBMISSIONS, grade, run_cli, spec_copy
+from conftest import CODE_ASSIGNMENTS, REPO, SUBMISSIONS, grade, run_cli, spec_copy
 from grader.budget import BACKSTOP, Charge, ChargedClock
 from grader.processes import process_tree
 
@@ -100,7 +100,7 @@ def test_a_check_is_charged_the_time_it_computes_not_the_time_it_queues(tmp_path
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment", sorted(p.parent.name for p in (REPO / "assignments").glob("*/assignment.toml")))
+@pytest.mark.parametrize("assignment", CODE_ASSIGNMENTS)
 def test_every_reference_validates_at_full_marks_beside_two_busy_processes(
         assignment: str, two_busy_processes: None, needs_data: Path) -> None:
     proc = run_cli("validate", assignment, timeout=3600)

@@ -107,10 +107,10 @@ def test_summary_page(klass: ClassResult, tmp_path: Path) -> None:
     assert len(images) == 2 and all(base64.b64decode(i).startswith(PNG) for i in images)
     assert SCRIPT not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert 'href="Alice%20Ng/report.html"' in page and 'href="O%27Brien%2C%20%22Dee%22/report.html"' in page
-    #                                 passed partial failed error timeout missing skipped
-    assert _check_row(page, "output_shape") == ("60%", [2, 3, 0, 1, 1, 0, 0, 0])
-    assert _check_row(page, "gradient_flow") == ("40%", [1, 2, 0, 1, 2, 0, 0, 0])
-    assert _check_row(page, "reference_gradients") == ("40%", [2, 2, 0, 2, 1, 0, 0, 0])
+    #                                 passed partial failed error timeout missing skipped ungraded
+    assert _check_row(page, "output_shape") == ("60%", [2, 3, 0, 1, 1, 0, 0, 0, 0])
+    assert _check_row(page, "gradient_flow") == ("40%", [1, 2, 0, 1, 2, 0, 0, 0, 0])
+    assert _check_row(page, "reference_gradients") == ("40%", [2, 2, 0, 2, 1, 0, 0, 0, 0])
     assert 'hidden</span><br><code class="id">reference_gradients' in page
     errors = page.split("Errors and timeouts")[1].split("Slowest submissions")[0]
     assert "Erin Park" in errors and "SyntaxError" in errors and "O&#39;Brien" in errors and "Alice" not in errors

@@ -8,11 +8,11 @@ import jupytext
 import nbformat
 import pytest
 
-from conftest import REPO, grade
+from conftest import CODE_ASSIGNMENTS, REPO, grade
 from grader.probes import PROBES
 from grader.spec import load_spec
 
-ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "assignments").glob("*/assignment.toml"))
+ASSIGNMENTS = CODE_ASSIGNMENTS
 
 
 def _cells(notebook) -> list[tuple[str, str, list[str]]]:

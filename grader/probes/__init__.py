@@ -8,6 +8,7 @@ Only parameters marked ``measure=True`` are ever sent to the child.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from grader.probes.base import JudgeContext, MeasureContext, Param, Verdict
@@ -38,9 +39,9 @@ class Probe:
     """The child needs the staged dataset (training images, unlabeled test images)."""
     trains: bool = False
     """Judged against metrics.json (recorded per protocol over seeds), not expected.pt."""
-    unavailable: Callable[[dict[str, Any]], str] | None = None
-    """Parent-side: why this check cannot run on this machine ('' when it can); a non-empty
-    reason makes the check SKIPPED without running it (e.g. pretrained weights not present)."""
+    unavailable: Callable[[dict[str, Any], Path], str] | None = None
+    """Parent-side, given the params and the data root: why this check cannot run on this machine ('' when it
+    can); a non-empty reason makes the check SKIPPED without running it (e.g. pretrained weights not present)."""
     default_points: float | None = None
     """Points when a spec's check leaves `points` out (None: the spec must give them)."""
 
@@ -62,4 +63,4 @@ def register(probe: Probe) -> Probe:
 
 # Importing the families registers them.
 from grader.probes import (  # noqa: E402,F401
-    batchnorm, featuremaps, figure, gradients, handin, loaders, loop, resnet, shapes, training, transfer, xray)
+    batchnorm, clinical, featuremaps, figure, gradients, handin, loaders, loop, resnet, shapes, training, transfer, xray)

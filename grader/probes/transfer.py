@@ -64,7 +64,7 @@ def backbone(params: dict[str, Any]) -> Backbone:
 
 # ------------------------------------------------------------------------------- child helpers
 
-def _build(ctx: MeasureContext, params: dict[str, Any], weights: Any = None) -> Any:
+def build_student_model(ctx: MeasureContext, params: dict[str, Any], weights: Any = None) -> Any:
     """`build_model(weights=weights)`, seeded, on the grading device."""
     build = ctx.namespace["build_model"]
     try:
@@ -150,7 +150,7 @@ def measure_frozen_layers(ctx: MeasureContext, params: dict[str, Any]) -> dict[s
     import torch
 
     frozen = backbone(params).frozen
-    model = _build(ctx, params)
+    model = build_student_model(ctx, params)
     named = [(n, p) for n, p in model.named_parameters() if n.split(".")[0] in frozen]
     if not named:
         missing = f"a `{frozen[0]}` part" if len(frozen) == 1 else f"the pretrained layers ({', '.join(frozen)})"
@@ -191,7 +191,7 @@ def measure_new_head(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, A
     """The last Linear layer's size, whether it is trainable, and whether one step changes it."""
     import torch
 
-    model = _build(ctx, params)
+    model = build_student_model(ctx, params)
     path, layer = _head(model, params)
     weights = list(layer.parameters())
     trainable = all(p.requires_grad for p in weights)
@@ -227,7 +227,7 @@ def judge_new_head(ctx: JudgeContext) -> Verdict:
 
 def measure_optimizer_params(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
     """Which of the model's parameters the optimizer holds (by identity), and how many others."""
-    model = _build(ctx, params)
+    model = build_student_model(ctx, params)
     optimizer = _optimizer(ctx, model)
     names = {id(p): n for n, p in model.named_parameters()}
     held = [p for group in optimizer.param_groups for p in group["params"]]
@@ -261,18 +261,18 @@ def judge_optimizer_params(ctx: JudgeContext) -> Verdict:
 
 # ------------------------------------------------------------------------------ transfer_accuracy
 
-def _weights(params: dict[str, Any]) -> Any:
+def imagenet_weights(params: dict[str, Any]) -> Any:
     import torchvision.models
 
     return getattr(torchvision.models, backbone(params).weights).IMAGENET1K_V1
 
 
-def weights_missing(params: dict[str, Any]) -> str:
+def weights_missing(params: dict[str, Any], data_root: Path | None = None) -> str:
     """Parent side: '' when the backbone's ImageNet weights are in the torch hub cache (TORCH_HOME
-    aware), else which file to put where."""
+    aware), else which file to put where (`data_root`: unused, as Probe.unavailable passes it)."""
     import torch
 
-    weights = _weights(params)
+    weights = imagenet_weights(params)
     path = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
     if path.is_file():
         return ""
@@ -286,7 +286,7 @@ def measure_transfer_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> di
     return predictions for the unlabeled test images (the parent scores them)."""
 
     def build() -> tuple[Any, Any]:
-        model = _build(ctx, params, _weights(params))
+        model = build_student_model(ctx, params, imagenet_weights(params))
         return model, _optimizer(ctx, model)
 
     return train_for_predictions(ctx, params, build, verb="fine-tuning")

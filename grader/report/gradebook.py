@@ -65,7 +65,7 @@ def write_gradebook(result: ClassResult, path: Path) -> Path:
         if r is None:
             scores: list[Cell] = [""] * (len(result.checks) + 4)
         else:
-            counted = {c.check_id: c.points for c in r.checks if c.status is not Status.SKIPPED}
+            counted = {c.check_id: c.points for c in r.checks if c.status not in (Status.SKIPPED, Status.UNGRADED)}
             scores = [counted.get(check_id, "") for check_id, *_ in result.checks]
             scores += [r.score, r.max_score, round(r.fraction * 100, 1), round(r.seconds, 2)]
         rows.append([s.id, s.name, s.sis_id, s.section, entry.status.value, *scores,

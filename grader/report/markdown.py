@@ -15,6 +15,7 @@ ICONS = {
     Status.TIMEOUT: "⏱️",
     Status.MISSING: "❔",
     Status.SKIPPED: "⏭️",
+    Status.UNGRADED: "✍️",
 }
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 

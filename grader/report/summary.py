@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 COLORS = {Status.PASSED: "#1a7f37", Status.PARTIAL: "#b35900", Status.FAILED: "#d1242f", Status.ERROR: "#82071e",
-          Status.TIMEOUT: "#8250df", Status.MISSING: "#6e7781", Status.SKIPPED: "#4f6a85"}
+          Status.TIMEOUT: "#8250df", Status.MISSING: "#6e7781", Status.SKIPPED: "#4f6a85",
+          Status.UNGRADED: "#0969da"}
 """The palette of the per-submission report (templates/report.html.j2)."""
 LOOK = {EntryStatus.GRADED: Status.PASSED, EntryStatus.LOAD_ERROR: Status.ERROR,
         EntryStatus.NOT_SUBMITTED: Status.MISSING, EntryStatus.PENDING: Status.SKIPPED}

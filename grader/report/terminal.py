@@ -19,6 +19,7 @@ STYLES = {
     Status.TIMEOUT: "bold magenta",
     Status.MISSING: "bold grey50",
     Status.SKIPPED: "bold light_slate_grey",
+    Status.UNGRADED: "bold blue",
 }
 
 

@@ -1,0 +1,179 @@
+"""The instructor's own grading, kept in the batch's SQLite database beside the autograded results: rubric marks
+and a comment per written answer, overrides of autograded checks (with a required reason), rubric items as
+edited, the release, and an audit row for every change (who, when, old value, new value, reason).
+
+Every change is one transaction that writes the change and its audit row together, so a server killed at any
+moment leaves either both or neither. A change made from a page loaded before someone else's change to the same
+answer is refused (`StaleEdit`) instead of silently overwriting it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS marks (
+    student TEXT NOT NULL, question TEXT NOT NULL, items TEXT NOT NULL, comment TEXT NOT NULL,
+    version INTEGER NOT NULL, PRIMARY KEY (student, question));
+CREATE TABLE IF NOT EXISTS overrides (
+    student TEXT NOT NULL, check_id TEXT NOT NULL, points REAL NOT NULL, reason TEXT NOT NULL,
+    PRIMARY KEY (student, check_id));
+CREATE TABLE IF NOT EXISTS rubric_edits (
+    question TEXT NOT NULL, item TEXT NOT NULL, points REAL NOT NULL, description TEXT NOT NULL,
+    PRIMARY KEY (question, item));
+CREATE TABLE IF NOT EXISTS releases (at TEXT NOT NULL, who TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
+    target TEXT NOT NULL, old TEXT NOT NULL, new TEXT NOT NULL, reason TEXT NOT NULL);
+"""
+
+
+class StaleEdit(Exception):
+    """The answer changed since the page that sent this edit was loaded."""
+
+
+@dataclass(frozen=True)
+class Mark:
+    """The rubric items applied to one answer, and the grader's comment."""
+
+    items: tuple[str, ...]
+    comment: str
+    version: int
+    """Counts the saves of this answer's mark (1 after the first), for `StaleEdit`."""
+
+
+@dataclass(frozen=True)
+class Override:
+    points: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: str
+    who: str
+    action: str
+    target: str
+    old: str
+    new: str
+    reason: str
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class ManualGrades:
+    """The manual-grading tables of one batch database (grades.sqlite), safe to use from several threads."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _change(self, statements: list[tuple[str, tuple[Any, ...]]], audit: AuditRow) -> None:
+        """Run `statements` and write `audit` in one transaction."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, args in statements:
+                    self._db.execute(sql, args)
+                self._db.execute("INSERT INTO audit (at, who, action, target, old, new, reason) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?)", tuple(audit.__dict__.values()))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    # ------------------------------------------------------------------------------ rubric marks
+
+    def marks(self) -> dict[tuple[str, str], Mark]:
+        """(student, question) → its mark."""
+        return {(s, q): Mark(tuple(json.loads(items)), comment, version)
+                for s, q, items, comment, version in self._rows("SELECT * FROM marks")}
+
+    def mark(self, student: str, question: str, items: list[str], comment: str, *, who: str,
+             seen_version: int) -> Mark:
+        """Save the rubric items and comment of one answer; `seen_version` is the version the editing page showed
+        (0 for an answer not graded yet). Raises StaleEdit when it is not the stored one."""
+        old = self.marks().get((student, question))
+        if (old.version if old else 0) != seen_version:
+            raise StaleEdit(f"{student}'s answer to {question} was graded again since this page was loaded")
+        new = Mark(tuple(items), comment, seen_version + 1)
+        self._change([("INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?)",
+                       (student, question, json.dumps(list(new.items)), new.comment, new.version))],
+                     AuditRow(_now(), who, "rubric", f"{student} / {question}",
+                              _describe_mark(old), _describe_mark(new), ""))
+        return new
+
+    # ------------------------------------------------------------------------------ overrides
+
+    def overrides(self) -> dict[tuple[str, str], Override]:
+        return {(s, c): Override(points, reason) for s, c, points, reason in self._rows("SELECT * FROM overrides")}
+
+    def override(self, student: str, check_id: str, points: float | None, reason: str, *, who: str,
+                 autograded: float) -> None:
+        """Set a check's points for one student (None: back to the autograder's `autograded` points); the reason
+        is required either way."""
+        if not reason.strip():
+            raise ValueError("a reason is required to change an autograded score")
+        old = self.overrides().get((student, check_id))
+        statement = ("DELETE FROM overrides WHERE student = ? AND check_id = ?", (student, check_id)) \
+            if points is None else ("INSERT OR REPLACE INTO overrides VALUES (?, ?, ?, ?)",
+                                    (student, check_id, points, reason.strip()))
+        self._change([statement], AuditRow(_now(), who, "override", f"{student} / {check_id}",
+                                           f"{old.points:g}" if old else f"{autograded:g} (autograded)",
+                                           f"{points:g}" if points is not None else f"{autograded:g} (autograded)",
+                                           reason.strip()))
+
+    # ------------------------------------------------------------------------------ rubric items
+
+    def rubric_edits(self) -> dict[tuple[str, str], tuple[float, str]]:
+        """(question, item) → (points, description) as edited (overrides the spec's)."""
+        return {(q, i): (p, d) for q, i, p, d in self._rows("SELECT * FROM rubric_edits")}
+
+    def edit_item(self, question: str, item: str, points: float, description: str, *, who: str,
+                  old: tuple[float, str]) -> None:
+        """Change one rubric item; every answer marked with it counts the new points."""
+        self._change([("INSERT OR REPLACE INTO rubric_edits VALUES (?, ?, ?, ?)",
+                       (question, item, points, description))],
+                     AuditRow(_now(), who, "rubric item", f"{question} / {item}", f"{old[0]:+g}: {old[1]}",
+                              f"{points:+g}: {description}", ""))
+
+    # ------------------------------------------------------------------------------ release, audit
+
+    def released_at(self) -> str:
+        """When the grades were last released to the students ('' if never)."""
+        rows = self._rows("SELECT at FROM releases ORDER BY rowid DESC LIMIT 1")
+        return rows[0][0] if rows else ""
+
+    def release(self, *, who: str) -> str:
+        at = _now()
+        self._change([("INSERT INTO releases VALUES (?, ?)", (at, who))],
+                     AuditRow(at, who, "release", "the class", self.released_at() or "never released",
+                              f"released at {at}", ""))
+        return at
+
+    def audit(self) -> list[AuditRow]:
+        """Every change, newest first."""
+        return [AuditRow(*row) for row in self._rows("SELECT at, who, action, target, old, new, reason FROM audit "
+                                                     "ORDER BY id DESC")]
+
+
+def _describe_mark(mark: Mark | None) -> str:
+    if mark is None:
+        return "ungraded"
+    return json.dumps({"items": list(mark.items), "comment": mark.comment})
