@@ -31,7 +31,7 @@ from grader.results import ClassEntry, ClassResult, EntryStatus, SubmissionResul
 from grader.similarity import similar_pairs, submission_code
 from grader.spec import AssignmentSpec
 from grader.store import Store, content_hash
-from grader.workspace import DATABASE, INSTRUCTOR_REPORT, ExportSettings, publish
+from grader.workspace import DATABASE, INSTRUCTOR_REPORT, ExportSettings, grade_options_to_dict, publish
 OnResult = Callable[[Handin, SubmissionResult | None], None]
 """Called after each hand-in graded: (hand-in, its result, or None when the grader itself failed)."""
 
@@ -157,12 +157,12 @@ def class_entry(handin: Handin, result: SubmissionResult | None, content: str, f
     if result is None:
         return ClassEntry(student=handin.student, status=EntryStatus.PENDING, source=handin.source,
                           message=failure or "not graded yet (the batch was interrupted); run it again",
-                          content_hash=content)
+                          content_hash=content, handin=str(handin.path.resolve()))
     result = replace(result, submission=handin.source)
     status = EntryStatus.LOAD_ERROR if result.load_error else EntryStatus.GRADED
     return ClassEntry(student=handin.student, status=status, result=result, source=handin.source,
                       message=result.load_error.splitlines()[0] if result.load_error else "",
-                      report=f"{folder}/{INSTRUCTOR_REPORT}", content_hash=content)
+                      report=f"{folder}/{INSTRUCTOR_REPORT}", content_hash=content, handin=str(handin.path.resolve()))
 
 
 def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptions = BatchOptions(), *,
@@ -203,7 +203,8 @@ def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptio
     finally:
         store.close()
     result = _class_result(spec, grading, found, entries, time.monotonic() - started, options.jobs)
-    publish(result, out, ExportSettings(options.canvas_column, options.hidden, str(spec.path)), {})
+    publish(result, out, ExportSettings(options.canvas_column, options.hidden, str(spec.path),
+                                        grade_options_to_dict(options.grade)), {})
     graded = len(todo) - len(workers.failures)
     return BatchRun(result=result, graded=graded, stored=len(found.handins) - len(todo),
                     failed=len(workers.failures), out=out)

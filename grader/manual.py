@@ -167,6 +167,10 @@ class ManualGrades:
                               f"released at {at}", ""))
         return at
 
+    def record(self, action: str, target: str, old: str, new: str, *, who: str) -> None:
+        """An audit row for a change made elsewhere (e.g. a regrade, whose result goes to the results table)."""
+        self._change([], AuditRow(_now(), who, action, target, old, new, ""))
+
     def audit(self) -> list[AuditRow]:
         """Every change, newest first."""
         return [AuditRow(*row) for row in self._rows("SELECT at, who, action, target, old, new, reason FROM audit "

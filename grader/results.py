@@ -230,6 +230,8 @@ class ClassEntry:
     report: str = ""
     """Path of the student's report.html relative to the batch output folder ('' if none)."""
     content_hash: str = ""
+    handin: str = ""
+    """Absolute path of what was graded (a file or folder; under the output folder for archives), to regrade it."""
 
 
 @dataclass(frozen=True)

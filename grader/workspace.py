@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from grader.api import GradeOptions
+from grader.contract import Limits
 from grader.manual import ManualGrades, Mark, Override
 from grader.report import (
     redact_hidden,
@@ -48,6 +50,8 @@ class ExportSettings:
     hidden: str
     assignment_spec: str
     """Path of the assignment.toml the batch graded with."""
+    grade: dict = field(default_factory=dict)
+    """The batch's GradeOptions (grade_options_to_dict), to regrade a student the same way."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,18 @@ class ManualState:
         """The rubric items' points, within 0 and the question's points."""
         total = sum(self.item(question, i)[0] for i in mark.items if any(r.id == i for r in question.rubric))
         return round(min(question.points, max(0.0, total)), 4)
+
+
+def grade_options_to_dict(options: GradeOptions) -> dict:
+    return {**asdict(options), "data_root": str(options.data_root) if options.data_root else None}
+
+
+def grade_options_from_dict(data: dict) -> GradeOptions:
+    """The GradeOptions that `grade_options_to_dict` wrote (defaults where the batch wrote none)."""
+    if not data:
+        return GradeOptions()
+    return GradeOptions(**{**data, "data_root": Path(data["data_root"]) if data["data_root"] else None,
+                           "only": tuple(data["only"]), "limits": Limits(**data["limits"])})
 
 
 def read_class(out: Path) -> tuple[ClassResult, ExportSettings]:

@@ -121,9 +121,19 @@ def test_html_header_and_cards(result: SubmissionResult) -> None:
     assert "Did you call optimizer.zero_grad() each step?" in page
     assert "Output of check train-loss was cut at 64 KiB." in page
     for status in Status:
-        assert f'class="check s-{status.value}"' in page
+        if status is not Status.UNGRADED:  # a written answer's: test_html_shows_a_written_answer_as_ungraded
+            assert f'class="check s-{status.value}"' in page
     assert page.count("<dt>Hint</dt>") == 2  # only the checks that have a hint
     assert page.count("<details>") == 3  # one check output + stdout + stderr
+
+
+def test_html_shows_a_written_answer_as_ungraded() -> None:
+    answer = CheckResult("1d", "1d. Why is ReLU preferred?", "rubric", Status.UNGRADED, 0, 3, False,
+                         expected="an answer graded by the rubric", found="81 words, waiting for the instructor's rubric",
+                         output=f"ReLU is max(0, x) {SCRIPT}")
+    page = render_html(SubmissionResult("conceptual", "Conceptual", "alice.md", (answer,), "none needed", "none", 0.0, 0))
+    assert 'class="check s-ungraded"' in page and "waiting for the instructor&#39;s rubric" in page
+    assert "<script" not in page.lower()
 
 
 def test_html_hidden_checks(result: SubmissionResult) -> None:

@@ -6,18 +6,21 @@ starting it again loses no saved grade, with the audit table telling the story."
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx2
 import pytest
 from starlette.testclient import TestClient
 
-from conftest import REPO
+from conftest import REPO, SUBMISSIONS, run_cli
 from grader.batch import BatchOptions
 from grader.serve.app import create_app, student_key
 from grader.serve.gate import MAX_FORM_BYTES, Secrets
@@ -175,3 +178,35 @@ def test_killed_mid_edit_and_started_again_nothing_saved_is_lost(batch: Path) ->
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait()
+
+
+def test_regrade_one_student_from_the_page(tmp_path: Path, needs_data: Path) -> None:
+    """A code assignment's batch; bob hands in a fixed file; regrading him from the page grades it in the sandbox
+    with the batch's options, while alice keeps her result, and the gradebook and audit table follow."""
+    handins = tmp_path / "in"
+    handins.mkdir()
+    shutil.copy(SUBMISSIONS / "cifar_simplecnn" / "correct_attributes.py", handins / "alice.py")
+    shutil.copy(SUBMISSIONS / "cifar_simplecnn" / "wrong_num_classes.py", handins / "bob.py")
+    out = tmp_path / "out"
+    proc = run_cli("batch", "cifar_simplecnn", str(handins), "--out", str(out), "--jobs", "2", "--only",
+                   "output_shape,architecture")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert _gradebook(out)["bob"]["total"] == "0" and _gradebook(out)["alice"]["total"] == "4"
+    alice_graded_at = json.loads((out / "students" / "alice" / "results.json").read_text())["extra_data"]
+    shutil.copy(SUBMISSIONS / "cifar_simplecnn" / "correct_sequential.py", handins / "bob.py")
+
+    keys = Secrets()
+    client = _client(out, keys)
+    started = client.post("/regrade", follow_redirects=False, data={"csrf": keys.csrf, "student": [student_key("bob")]})
+    assert started.status_code == 303 and started.headers["location"] == "/regrade"
+    deadline = time.monotonic() + 300
+    while not (status := client.get("/regrade/status").json())["finished"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert status["finished"] and status["done"] == 1 and not status["errors"], status
+    assert "Finished: 1 of 1 regraded" in client.get("/regrade").text
+    book = _gradebook(out)
+    assert book["bob"]["total"] == "4" and book["alice"]["total"] == "4"
+    assert json.loads((out / "students" / "alice" / "results.json").read_text())["extra_data"] == alice_graded_at
+    audit = client.get("/audit").text
+    assert "regrade" in audit and "4 of 4" in audit
+    assert client.post("/regrade", data={"csrf": keys.csrf}).status_code == 400

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SUBMISSIONS, grade, run_cli
+from conftest import REPO, SUBMISSIONS, assert_corpus, grade, grade_class, run_cli
 
 STATIC = "output_shape,architecture,frozen_layers,new_head,optimizer_params"
 ORDER = STATIC.split(",")
@@ -55,19 +55,12 @@ WORDS = {
 }
 
 
-def _output(graded, check_id: str) -> str:
-    return next(t["output"] for t in graded.results["tests"] if t["extra_data"]["check_id"] == check_id)
-
-
-@pytest.mark.parametrize("outcome", sorted(CORPUS))
-def test_vgg16_corpus(outcome: str, tmp_path: Path) -> None:
-    graded = grade("vgg16_transfer", SUBMISSIONS / "vgg16_transfer" / f"{outcome}.py", tmp_path, "--only", STATIC)
-    want = dict(zip(ORDER, CORPUS[outcome]))
-    assert graded.statuses() == want
-    assert graded.results["score"] == 2 * sum(s == P for s in want.values())
-    for check_id, words in WORDS.get(outcome, {}).items():
-        for word in words:
-            assert word in _output(graded, check_id), (check_id, word, _output(graded, check_id))
+def test_vgg16_corpus(tmp_path: Path) -> None:
+    """The corpus as one class (two workers): each file's statuses, points and the words of its messages."""
+    graded = grade_class("vgg16_transfer", SUBMISSIONS / "vgg16_transfer", tmp_path / "out", "--only", STATIC)
+    assert_corpus(graded, CORPUS, ORDER, WORDS)
+    for outcome, checks in graded.items():
+        assert sum(c["points"] for c in checks.values()) == 2 * CORPUS[outcome].count(P), outcome
 
 
 def test_finetuning_skipped_and_not_counted_without_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

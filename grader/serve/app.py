@@ -7,6 +7,7 @@ shape a URL; everything a student wrote reaches the page through Jinja's autoesc
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from dataclasses import dataclass
@@ -16,13 +17,14 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from grader.manual import ManualGrades, StaleEdit
 from grader.report import _format
 from grader.results import ClassEntry, EntryStatus, Status
 from grader.serve.gate import Gate, Refused, Secrets, read_form, refusal_page
+from grader.serve.regrade import Regrader
 from grader.workspace import DATABASE, ManualState, class_with_manual, publish, read_class
 from grader.written import Question, is_written, load_written, mentioned
 
@@ -67,15 +69,27 @@ class Workspace:
         return sorted(keys, key=lambda k: hashlib.sha256(f"{question}:{k}".encode()).hexdigest())
 
     def changed(self) -> None:
-        """After a change: once released, the exports follow every change."""
+        """After a manual change: once released, the exports follow every change."""
         if self.grades.released_at():
-            publish(self.result, self.out, self.settings, self.questions)
+            self.republish()
+
+    def republish(self) -> None:
+        """class.json and the exports, from the results as they are now."""
+        publish(self.result, self.out, self.settings, self.questions)
+
+    def replace(self, key: str, entry: ClassEntry) -> None:
+        """Put a regraded entry in place of the student's."""
+        old = self.entries[key]
+        self.result = dataclasses.replace(self.result, entries=tuple(
+            entry if e.student.id == old.student.id else e for e in self.result.entries))
+        self.entries[key] = entry
 
 
 def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = None) -> Starlette:
     """The workspace app for the batch folder `out` (the ASGI app, behind the token gate)."""
     keys = keys or Secrets()
     space = Workspace(out, who)
+    regrader = Regrader(space)
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(points=_format.fmt_points)
 
@@ -211,6 +225,21 @@ def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = Non
             space.changed()
         return RedirectResponse("/?notice=released", status_code=303)
 
+    async def regrade(request: Request) -> Response:
+        form = await read_form(request, keys)
+        chosen = [k for k in form.get("student", []) if k in space.entries and space.entries[k].handin]
+        try:
+            regrader.start(chosen)
+        except ValueError as exc:
+            raise Refused(409 if regrader.running else 400, f"{str(exc)[:1].upper()}{str(exc)[1:]}.") from None
+        return RedirectResponse("/regrade", status_code=303)
+
+    def regrade_view(request: Request) -> Response:
+        return page("regrade.html.j2", request, progress=regrader.progress)
+
+    def regrade_status(request: Request) -> Response:
+        return JSONResponse(dataclasses.asdict(regrader.progress))
+
     def audit(request: Request) -> Response:
         return page("audit.html.j2", request, rows=space.grades.audit())
 
@@ -224,10 +253,12 @@ def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = Non
                                                                    methods=["POST"]),
               Route("/override/{key}/{check}", override, methods=["POST"]),
               Route("/rubric/{question}/{item}", edit_item, methods=["POST"]),
-              Route("/release", release, methods=["POST"]), Route("/audit", audit)]
+              Route("/release", release, methods=["POST"]), Route("/audit", audit),
+              Route("/regrade", regrade, methods=["POST"]), Route("/regrade", regrade_view),
+              Route("/regrade/status", regrade_status)]
     app = Starlette(routes=routes, exception_handlers={Refused: refused})
     app.add_middleware(Gate, keys=keys)
-    app.state.workspace = space
+    app.state.workspace, app.state.regrader = space, regrader
     return app
 
 

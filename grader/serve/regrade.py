@@ -1,0 +1,112 @@
+"""Regrading chosen students from the workspace: in a background thread, one hand-in after another, with the
+current spec and reference and the options the batch graded with; the page polls the progress. Each new
+result goes to the batch's results table, class.json and the exports (grader.workspace.publish), and to the
+audit table with the old and new score. Rubric marks and overrides are kept: they belong to the student."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from grader.results import EntryStatus, SubmissionResult
+
+if TYPE_CHECKING:
+    from grader.serve.app import Workspace
+
+
+@dataclass
+class Progress:
+    """What the regrade page shows (and /regrade/status returns as JSON)."""
+
+    total: int = 0
+    done: int = 0
+    current: str = ""
+    errors: list[str] = field(default_factory=list)
+    finished: bool = True
+    seconds: float = 0.0
+
+
+class Regrader:
+    """At most one regrade at a time over a workspace."""
+
+    def __init__(self, space: "Workspace") -> None:
+        self.space, self.progress = space, Progress()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, keys: list[str]) -> None:
+        """Regrade the students with these keys; ValueError when one is already running or none is given."""
+        if self.running:
+            raise ValueError("a regrade is already running: wait for it to finish")
+        if not keys:
+            raise ValueError("choose at least one student to regrade")
+        self.progress = Progress(total=len(keys), finished=False)
+        self._thread = threading.Thread(target=self._run, args=(keys,), daemon=True)
+        self._thread.start()
+
+    def _grader(self) -> Callable[[Path], tuple[SubmissionResult, Callable[[], None]]]:
+        """A function grading one hand-in: (its result, a function that stores it in the results table)."""
+        from grader.workspace import grade_options_from_dict
+        from grader.written import is_written, load_written
+
+        spec_path = Path(self.space.settings.assignment_spec)
+        if is_written(spec_path):
+            from grader.written_batch import grade_written
+
+            written = load_written(spec_path)
+            return lambda path: (grade_written(written, path), lambda: None)
+        from grader.api import grade_with, prepare_grading
+        from grader.batch import grading_key
+        from grader.spec import load_spec
+        from grader.store import Store, content_hash
+        from grader.workspace import DATABASE
+
+        grading = prepare_grading(load_spec(spec_path), grade_options_from_dict(self.space.settings.grade))
+        key = grading_key(grading)
+
+        def grade(path: Path) -> tuple[SubmissionResult, Callable[[], None]]:
+            result = grade_with(grading, path)
+
+            def store() -> None:
+                results = Store(self.space.out / DATABASE)
+                try:
+                    results.put(content_hash(path), key, result)
+                finally:
+                    results.close()
+            return result, store
+        return grade
+
+    def _run(self, keys: list[str]) -> None:
+        start = time.monotonic()
+        try:
+            grade = self._grader()
+            for key in keys:
+                entry = self.space.entries[key]
+                self.progress.current = entry.student.name
+                path = Path(entry.handin)
+                if not entry.handin or not path.exists():
+                    self.progress.errors.append(f"{entry.student.name}: the hand-in graded by the batch is no longer "
+                                                f"at {entry.handin or 'a known place'}; run `grader batch` again")
+                else:
+                    result, store = grade(path)
+                    store()
+                    with self.space.lock:
+                        old = entry.result.score if entry.result else None
+                        self.space.replace(key, replace(
+                            entry, result=replace(result, submission=entry.source), message=result.load_error[:200],
+                            status=EntryStatus.LOAD_ERROR if result.load_error else EntryStatus.GRADED))
+                        self.space.grades.record("regrade", entry.student.id, "none" if old is None else f"{old:g}",
+                                                 f"{result.score:g} of {result.max_score:g}", who=self.space.who)
+                self.progress.done += 1
+            with self.space.lock:
+                self.space.republish()
+        except Exception as exc:  # noqa: BLE001 - the page must say what went wrong; the server goes on
+            self.progress.errors.append(f"the regrade stopped: {type(exc).__name__}: {exc}")
+        finally:
+            self.progress.current, self.progress.finished = "", True
+            self.progress.seconds = round(time.monotonic() - start, 1)
