@@ -129,9 +129,10 @@ def test_html_header_and_cards(result: SubmissionResult) -> None:
 
 def test_html_shows_a_written_answer_as_ungraded() -> None:
     answer = CheckResult("1d", "1d. Why is ReLU preferred?", "rubric", Status.UNGRADED, 0, 3, False,
-                         expected="an answer graded by the rubric", found="81 words, waiting for the instructor's rubric",
-                         output=f"ReLU is max(0, x) {SCRIPT}")
-    page = render_html(SubmissionResult("conceptual", "Conceptual", "alice.md", (answer,), "none needed", "none", 0.0, 0))
+                         expected="an answer graded by the rubric",
+                         found="81 words, waiting for the instructor's rubric", output=f"ReLU is max(0, x) {SCRIPT}")
+    page = render_html(SubmissionResult("conceptual", "Conceptual", "alice.md", (answer,), "none needed", "none",
+                                        0.0, 0))
     assert 'class="check s-ungraded"' in page and "waiting for the instructor&#39;s rubric" in page
     assert "<script" not in page.lower()
 
