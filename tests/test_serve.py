@@ -107,6 +107,7 @@ def test_a_hostile_name_and_answer_are_shown_as_text(batch: Path) -> None:
     for page in pages:
         assert "<script>alert" not in page and "&lt;script&gt;alert(" in page
     assert keys.csrf in pages[1]
+    assert "What was handed in" in pages[2] and "mallory.md" in pages[2] and "slides a kernel" in pages[2]
 
 
 def test_graded_overridden_and_edited_work_reaches_the_exports_only_once_released(batch: Path) -> None:

@@ -25,6 +25,7 @@ from grader.report import _format
 from grader.results import ClassEntry, EntryStatus, Status
 from grader.serve.gate import Gate, Refused, Secrets, read_form, refusal_page
 from grader.serve.regrade import Regrader
+from grader.serve.source import hand_in_sources
 from grader.workspace import DATABASE, ManualState, class_with_manual, publish, read_class
 from grader.written import Question, is_written, load_written, mentioned
 
@@ -123,7 +124,11 @@ def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = Non
         shown = next(e for e in current.entries if e.student.id == entry.student.id)
         return page("student.html.j2", request, key=key, entry=shown, autograded={c.check_id: c.points for c in
                                                                                 entry.result.checks},
-                    questions=space.questions, overrides=space.state().overrides)
+                    questions=space.questions, overrides=space.state().overrides,
+                    sources=hand_in_sources(entry.handin))
+
+    def summary(request: Request) -> Response:
+        return FileResponse(space.out / "summary.html", media_type="text/html")
 
     def student_report(request: Request) -> Response:
         entry = space.entry(request.path_params["key"])
@@ -247,7 +252,7 @@ def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = Non
         assert isinstance(exc, Refused)
         return refusal_page(exc.status, str(exc))
 
-    routes = [Route("/", class_view), Route("/student/{key}", student_view),
+    routes = [Route("/", class_view), Route("/summary", summary), Route("/student/{key}", student_view),
               Route("/student/{key}/report", student_report), Route("/grade/{question}", question_view),
               Route("/grade/{question}/{key}", answer_view), Route("/grade/{question}/{key}", save_answer,
                                                                    methods=["POST"]),
