@@ -18,8 +18,8 @@ and the run goes on; parts that would overrun --deadline are skipped and say so)
    metrics.json files are copied to OUT.
 6. class: N distinct cifar_simplecnn hand-ins (correct, wrong, hostile, a GPU-memory hog, a GPU
    spinner) graded with every check plus a hidden `full`-protocol check, `--jobs J`, in the strong
-   sandbox: wall time, submissions per minute, the extrapolation to 300, and whether every correct
-   hand-in kept every point.
+   sandbox, once per way of sharing the GPU (`--class-sharing`: CUDA MPS, time-slicing): wall time,
+   submissions per minute, the extrapolation to 300, and whether every correct hand-in kept every point.
 
     python benchmarks/gpu.py --out DIR [--small] [--jobs 8] [--deadline 420]
 
@@ -296,8 +296,18 @@ def _class_folder(into: Path, count: int) -> dict[str, str]:
     return kinds
 
 
+def classes(device: str, small: bool, jobs: int, size: int, out: Path, references: Path, seconds: float,
+            sharing: list[str]) -> dict[str, Any]:
+    """The class once per way of sharing the GPU, each given an even part of the time left."""
+    figures, start = {}, time.monotonic()
+    for n, mode in enumerate(sharing):
+        left = seconds - (time.monotonic() - start)
+        figures[mode] = class_run(device, small, jobs, size, out, references, left / (len(sharing) - n), mode)
+    return figures
+
+
 def class_run(device: str, small: bool, jobs: int, size: int, out: Path, references: Path,
-              seconds: float) -> dict[str, Any]:
+              seconds: float, sharing: str = "time-slice") -> dict[str, Any]:
     """Grade the class; stopped after `seconds` (the run's deadline), it reports what was graded by then
     (the store commits every result), so a cut-off run still gives a throughput."""
     work = Path(tempfile.mkdtemp(prefix="gpu-class-"))
@@ -314,7 +324,8 @@ def class_run(device: str, small: bool, jobs: int, size: int, out: Path, referen
     graded = work / "out"
     start = time.perf_counter()
     command = [sys.executable, "-m", "grader", "batch", "cifar_simplecnn", str(folder), "--out", str(graded),
-               "--jobs", str(jobs), "--device", device, "--isolation", "strong", *only]
+               "--jobs", str(jobs), "--device", device, "--isolation", "strong", *only,
+               *(["--gpu-sharing", sharing] if device == "cuda" else [])]
     env = {**os.environ, "GRADER_ASSIGNMENTS": str(assignments), "GRADER_REFERENCE": str(references)}
     proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
@@ -347,8 +358,9 @@ def class_run(device: str, small: bool, jobs: int, size: int, out: Path, referen
     engines = [c["found"] for text, *_ in rows for c in json.loads(text)["checks"]
                if c["check_id"] == "test_accuracy_full"]
     if complete:
-        shutil.copy(graded / "gradebook.csv", out / "gpu-class-gradebook.csv")
-    return {"submissions": len(kinds), "graded": len(per_submission), "complete": complete, "jobs": jobs,
+        shutil.copy(graded / "gradebook.csv", out / f"gpu-class-gradebook-{sharing}.csv")
+    return {"sharing": sharing, "submissions": len(kinds), "graded": len(per_submission), "complete": complete,
+            "jobs": jobs,
             "wall_seconds": round(wall, 1),
             "per_minute": round(len(per_submission) / wall * 60, 1),
             "extrapolated_300_minutes": round(300 * wall / max(len(per_submission), 1) / 60, 1),
@@ -370,6 +382,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=8, help="grading processes sharing the GPU in the class part")
     parser.add_argument("--tests", default="", help="run only the GPU tests that match this pytest -k expression")
     parser.add_argument("--class-size", type=int, default=64, help="hand-ins in the class part")
+    parser.add_argument("--class-sharing", default="mps,time-slice",
+                        help="ways of sharing the GPU to grade the class with, in order (grader batch --gpu-sharing)")
     parser.add_argument("--deadline", type=float, default=450, help="seconds the whole run may take")
     parser.add_argument("--record", default="", help="comma-separated assignments to record (default: all)")
     parser.add_argument("--processes", type=int, default=8, help="processes sharing the GPU in the sharing part")
@@ -392,8 +406,9 @@ def main() -> None:
              "sharing": (60, lambda: sharing(data.stage("cifar10", data_root, work / "staged").directory, device,
                                              2 if args.small else args.processes, args.small)),
              "record": (90, lambda: record(device, args.small, references, args.out, args.record)),
-             "class": (60, lambda: class_run(device, args.small, args.jobs, 8 if args.small else args.class_size,
-                                             args.out, references, run.left()))}
+             "class": (60, lambda: classes(device, args.small, args.jobs, 8 if args.small else args.class_size,
+                                           args.out, references, run.left(),
+                                           ["time-slice"] if args.small else args.class_sharing.split(",")))}
     for name in args.parts.split(","):  # in the order given: put first what this run must not miss
         needs, work_fn = parts[name]
         run.part(name, needs, work_fn)
