@@ -211,7 +211,7 @@ def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptio
     finally:
         store.close()
     result = _class_result(spec, grading, found, entries, time.monotonic() - started, options.jobs)
-    publish(result, out, ExportSettings(options.canvas_column, options.hidden, str(spec.path),
+    publish(result, out, ExportSettings(options.canvas_column, options.hidden, str(spec.path.resolve()),
                                         grade_options_to_dict(options.grade)), {})
     graded = len(todo) - len(workers.failures)
     return BatchRun(result=result, graded=graded, stored=len(found.handins) - len(todo),

@@ -80,13 +80,16 @@ class ManualGrades:
     def close(self) -> None:
         self._db.close()
 
-    def _change(self, statements: list[tuple[str, tuple[Any, ...]]], audit: AuditRow) -> None:
-        """Run `statements` and write `audit` in one transaction."""
+    def _change(self, statements: list[tuple[str, tuple[Any, ...]]], audit: AuditRow, *,
+                stale: str = "") -> None:
+        """Run `statements` and write `audit` in one transaction; with `stale`, a statement that changes no row
+        means someone else saved first: StaleEdit(stale), and nothing is written."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for sql, args in statements:
-                    self._db.execute(sql, args)
+                    if self._db.execute(sql, args).rowcount == 0 and stale:
+                        raise StaleEdit(stale)
                 self._db.execute("INSERT INTO audit (at, who, action, target, old, new, reason) "
                                  "VALUES (?, ?, ?, ?, ?, ?, ?)", tuple(audit.__dict__.values()))
                 self._db.execute("COMMIT")
@@ -110,13 +113,17 @@ class ManualGrades:
         """Save the rubric items and comment of one answer; `seen_version` is the version the editing page showed
         (0 for an answer not graded yet). Raises StaleEdit when it is not the stored one."""
         old = self.marks().get((student, question))
+        stale = f"{student}'s answer to {question} was graded again since this page was loaded"
         if (old.version if old else 0) != seen_version:
-            raise StaleEdit(f"{student}'s answer to {question} was graded again since this page was loaded")
+            raise StaleEdit(stale)
         new = Mark(tuple(items), comment, seen_version + 1)
-        self._change([("INSERT OR REPLACE INTO marks VALUES (?, ?, ?, ?, ?)",
-                       (student, question, json.dumps(list(new.items)), new.comment, new.version))],
+        # the version is checked again inside the transaction: a second server on the same database may have saved
+        self._change([("INSERT INTO marks VALUES (?, ?, ?, ?, ?) ON CONFLICT (student, question) DO UPDATE SET "
+                       "items = excluded.items, comment = excluded.comment, version = excluded.version "
+                       "WHERE marks.version = ?",
+                       (student, question, json.dumps(list(new.items)), new.comment, new.version, seen_version))],
                      AuditRow(_now(), who, "rubric", f"{student} / {question}",
-                              _describe_mark(old), _describe_mark(new), ""))
+                              _describe_mark(old), _describe_mark(new), ""), stale=stale)
         return new
 
     # ------------------------------------------------------------------------------ overrides

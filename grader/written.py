@@ -27,8 +27,16 @@ HANDIN_SUFFIXES = (".md", ".ipynb")
 _TOP_KEYS = {"schema_version", "kind", "name", "title", "description", "question"}
 _QUESTION_KEYS = {"id", "title", "points", "max_words", "rubric"}
 _ITEM_KEYS = {"id", "points", "description", "keywords"}
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-"""HTML comments (the starters' placeholders) are not part of an answer."""
+def _without_comments(text: str) -> str:
+    """The text without HTML comments (the starters' placeholders are not part of an answer), in linear time."""
+    parts, at = [], 0
+    while (start := text.find("<!--", at)) != -1:
+        parts.append(text[at:start])
+        end = text.find("-->", start + 4)
+        if end == -1:
+            return "".join(parts)
+        at = end + 3
+    return "".join(parts) + text[at:]
 
 
 @dataclass(frozen=True)
@@ -162,22 +170,38 @@ def _sections(markdown: str, ids: set[str]) -> dict[str, str]:
     return {qid: "\n".join(lines).strip() for qid, lines in sections.items()}
 
 
+def notebook_cells(raw: bytes) -> list[tuple[str, str, list[str]]]:
+    """(cell type, source text, tags) of each cell of a notebook; ValueError for anything that is not one."""
+    try:
+        cells = json.loads(raw)["cells"]
+        if not isinstance(cells, list):
+            raise TypeError
+        read = []
+        for cell in cells:
+            source = cell.get("source", "")
+            if isinstance(source, list) and all(isinstance(s, str) for s in source):
+                source = "".join(source)
+            metadata = cell.get("metadata") or {}
+            tags = metadata.get("tags", []) if isinstance(metadata, dict) else []
+            if not isinstance(source, str) or not isinstance(tags, list):
+                raise TypeError
+            read.append((str(cell.get("cell_type", "")), source, [str(t) for t in tags]))
+        return read
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        raise ValueError("not a readable Jupyter notebook (the JSON does not parse, or its cells are not "
+                         "notebook cells)") from None
+
+
 def _notebook_sections(raw: bytes, ids: set[str]) -> dict[str, str]:
     """Answers of a notebook: markdown cells tagged with a question id, else headed by one."""
-    try:
-        notebook = json.loads(raw)
-        cells = [c for c in notebook["cells"] if c.get("cell_type") == "markdown"]
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise ValueError("not a readable Jupyter notebook (the JSON does not parse, or it has no cells)") from None
+    cells = [(source, tags) for kind, source, tags in notebook_cells(raw) if kind == "markdown"]
     answers: dict[str, list[str]] = {}
-    for cell in cells:
-        source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
-        tags = {str(t).lower() for t in (cell.get("metadata") or {}).get("tags", [])} & ids
-        if tags:
-            answers.setdefault(sorted(tags)[0], []).append(text)
+    for source, tags in cells:
+        tagged = {t.lower() for t in tags} & ids
+        if tagged:
+            answers.setdefault(sorted(tagged)[0], []).append(source)
     found = {qid: "\n\n".join(parts).strip() for qid, parts in answers.items()}
-    headed = _sections("\n\n".join("".join(c.get("source", "")) for c in cells), ids)
+    headed = _sections("\n\n".join(source for source, _ in cells), ids)
     return {**headed, **found}
 
 
@@ -194,13 +218,13 @@ def extract_answers(spec: WrittenSpec, path: Path) -> list[Answer]:
         sections = _notebook_sections(raw, ids)
     else:
         try:
-            sections = _sections(raw.decode("utf-8"), ids)
+            sections = _sections(raw.decode("utf-8-sig"), ids)
         except UnicodeDecodeError:
             raise ValueError("the hand-in is not UTF-8 text: save it as Markdown (.md)") from None
     answers = []
     for q in spec.questions:
         text = sections.get(q.id.lower())
-        text = None if text is None else _COMMENT.sub("", text).strip()
+        text = None if text is None else _without_comments(text).strip()
         if text is None:
             problem = (f"no answer: the hand-in has no heading '## {q.id}'"
                        + (f" and no cell tagged '{q.id}'" if path.suffix == ".ipynb" else ""))

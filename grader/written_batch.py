@@ -14,7 +14,7 @@ from typing import Callable
 
 from grader import __version__
 from grader.batch import BatchOptions, BatchRun, OnResult, class_entry, report_folders
-from grader.discover import discover, read_roster
+from grader.discover import JUNK, discover, read_roster
 from grader.results import CheckResult, ClassEntry, ClassResult, EntryStatus, Status, SubmissionResult
 from grader.store import content_hash
 from grader.workspace import ExportSettings, publish
@@ -24,10 +24,13 @@ ISOLATION = "none needed: the answers are read as text, never run"
 
 
 def _answer_file(path: Path) -> Path | None:
-    """The hand-in itself, or the first answer sheet in a hand-in folder."""
+    """The hand-in itself, or the first answer sheet in a hand-in folder (hidden and junk folders such as
+    .ipynb_checkpoints skipped, a README.md only when nothing else is there)."""
     if path.is_file():
         return path
-    return next((p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix in HANDIN_SUFFIXES), None)
+    sheets = [p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix in HANDIN_SUFFIXES
+              and not any(part.startswith(".") or part in JUNK for part in p.relative_to(path).parts)]
+    return next((p for p in sheets if p.name.lower() != "readme.md"), sheets[0] if sheets else None)
 
 
 def grade_written(spec: WrittenSpec, path: Path) -> SubmissionResult:
@@ -42,6 +45,8 @@ def grade_written(spec: WrittenSpec, path: Path) -> SubmissionResult:
             answers = extract_answers(spec, sheet)
         except ValueError as exc:
             error = str(exc)
+        except (OSError, RecursionError) as exc:  # a hand-in must not stop the batch
+            error = f"the hand-in could not be read: {type(exc).__name__}: {exc}"
     by_id = {a.question: a for a in answers}
     checks = []
     for q in spec.questions:
@@ -83,6 +88,6 @@ def run_written_batch(spec: WrittenSpec, source: Path, out: Path, options: Batch
         unmatched=found.unmatched, refused=found.refused, seconds=round(time.monotonic() - started, 1), jobs=1,
         isolation=ISOLATION, spec_digest=spec.digest,
         generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
-    publish(result, out, ExportSettings(options.canvas_column, options.hidden, str(spec.path)),
+    publish(result, out, ExportSettings(options.canvas_column, options.hidden, str(spec.path.resolve())),
             {q.id: q for q in spec.questions})
     return BatchRun(result=result, graded=len(entries), stored=0, failed=0, out=out)

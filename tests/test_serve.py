@@ -54,7 +54,7 @@ def _client(out: Path, keys: Secrets) -> TestClient:
     return client
 
 
-def _grade(client: TestClient, keys: Secrets, question: str, student: str, items: list[str], version: int = 0,
+def _grade(client: TestClient, keys: Secrets, question: str, student: str, items: list[str], version: int | str = 0,
            comment: str = "") -> httpx2.Response:
     return client.post(f"/grade/{question}/{student_key(student)}", follow_redirects=False,
                        data={"csrf": keys.csrf, "version": str(version), "item": items, "comment": comment})
@@ -62,6 +62,18 @@ def _grade(client: TestClient, keys: Secrets, question: str, student: str, items
 
 def _gradebook(out: Path) -> dict[str, dict[str, str]]:
     return {r["student_id"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
+
+
+def test_a_batch_whose_written_spec_is_gone_is_not_served(batch: Path) -> None:
+    """Its rubric counts the manual points: serving without it would export them as zero."""
+    data = json.loads((batch / "class.json").read_text())
+    data["exports"]["assignment_spec"] = str(batch / "moved" / "assignment.toml")
+    (batch / "class.json").write_text(json.dumps(data))
+    with pytest.raises(FileNotFoundError, match="is not there any more"):
+        create_app(batch)
+    proc = subprocess.run([sys.executable, "-m", "grader", "serve", str(batch)], capture_output=True, text=True,
+                          cwd=REPO, timeout=60)
+    assert proc.returncode == 2 and "put it back or run the batch again" in proc.stderr
 
 
 def test_only_the_printed_url_opens_it(batch: Path) -> None:
@@ -122,8 +134,10 @@ def test_graded_overridden_and_edited_work_reaches_the_exports_only_once_release
     assert stale.status_code == 409 and "graded again since this page was loaded" in stale.text
     refused = client.post(f"/override/{student_key('alice')}/1c", data={"csrf": keys.csrf, "points": "2"})
     assert refused.status_code == 400 and "a reason is required" in refused.text
-    assert client.post(f"/override/{student_key('alice')}/1c", data={"csrf": keys.csrf, "points": "9",
-                                                                     "reason": "x"}).status_code == 400
+    for points in ("9", "nan", "inf"):
+        assert client.post(f"/override/{student_key('alice')}/1c", data={"csrf": keys.csrf, "points": points,
+                                                                         "reason": "x"}).status_code == 400
+    assert _grade(client, keys, "1c", "alice", ["max"], version="abc").status_code == 400
     assert client.post(f"/override/{student_key('alice')}/1c", follow_redirects=False, data={
         "csrf": keys.csrf, "points": "2.5", "reason": "graded on paper"}).status_code == 303
     assert _gradebook(batch)["alice"]["total"] == "0"  # nothing leaks before the release

@@ -13,6 +13,7 @@ import pytest
 from conftest import REPO, run_cli
 from grader.probes.base import SpecError
 from grader.written import MAX_HANDIN_BYTES, extract_answers, load_written, mentioned
+from grader.written_batch import grade_written
 
 CONCEPTUAL = REPO / "assignments" / "conceptual"
 SPEC = load_written(CONCEPTUAL / "assignment.toml")
@@ -94,3 +95,25 @@ def test_batch_reads_the_class_and_leaves_manual_points_empty(tmp_path: Path) ->
     assert [t["extra_data"]["status"] for t in alice["tests"]] == ["ungraded"] * 4
     summary = json.loads((tmp_path / "out" / "class.json").read_text())["class"]
     assert "notes.txt: not a .md, .ipynb or .zip file, nor a folder" in summary["unknown"]
+
+
+def test_hostile_sheets_are_refused_or_read_not_crashed(tmp_path: Path) -> None:
+    """A review found these: nesting that blows the recursion limit, cells of the wrong types, a byte-order mark
+    (Windows Notepad), a megabyte of unclosed comment openings (quadratic for a regex), a stale checkpoint copy."""
+    for name, text in {"deep.ipynb": "[" * 50000,
+                       "tags.ipynb": json.dumps({"cells": [{"cell_type": "markdown", "metadata": {"tags": 5}}]}),
+                       "source.ipynb": json.dumps({"cells": [{"cell_type": "markdown", "source": [1, 2]}]})}.items():
+        (tmp_path / name).write_text(text)
+        with pytest.raises(ValueError, match="not a readable Jupyter notebook"):
+            extract_answers(SPEC, tmp_path / name)
+    (tmp_path / "bom.md").write_text("\ufeff## 1a\nKernels slide over the image.\n")
+    assert _problems(tmp_path / "bom.md")["1a"] == ""
+    (tmp_path / "comments.md").write_text("## 1a\nReLU" + "<!--" * 200_000)
+    assert extract_answers(SPEC, tmp_path / "comments.md")[0].text == "ReLU"
+    folder = tmp_path / "handin"
+    (folder / ".ipynb_checkpoints").mkdir(parents=True)
+    (folder / ".ipynb_checkpoints" / "answers-checkpoint.md").write_text("## 1a\nold draft\n")
+    (folder / "README.md").write_text("## 1a\nnot the answers\n")
+    (folder / "answers.md").write_text("## 1a\nthe real answer\n")
+    result = grade_written(SPEC, folder)
+    assert result.checks[0].output == "the real answer" and not result.load_error

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
+from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -26,7 +28,7 @@ from grader.results import ClassEntry, EntryStatus, Status
 from grader.serve.gate import Gate, Refused, Secrets, read_form, refusal_page
 from grader.serve.regrade import Regrader
 from grader.serve.source import hand_in_sources
-from grader.workspace import DATABASE, ManualState, class_with_manual, publish, read_class
+from grader.workspace import CLASS_FILE, DATABASE, ManualState, class_with_manual, publish, read_class
 from grader.written import Question, is_written, load_written, mentioned
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "serve"
@@ -47,13 +49,24 @@ class Workspace:
     who: str
 
     def __post_init__(self) -> None:
-        self.result, self.settings = read_class(self.out)
-        spec = Path(self.settings.assignment_spec)
-        self.questions: dict[str, Question] = {q.id: q for q in load_written(spec).questions} \
-            if spec.is_file() and is_written(spec) else {}
-        self.grades = ManualGrades(self.out / DATABASE)
-        self.entries = {student_key(e.student.id): e for e in self.result.entries}
         self.lock = threading.Lock()
+        self.loaded = 0
+        self.refresh()
+        spec = Path(self.settings.assignment_spec)
+        written = any(c.probe == "rubric" for e in self.result.entries if e.result for c in e.result.checks)
+        if written and not (spec.is_file() and is_written(spec)):
+            raise FileNotFoundError(f"the written assignment this batch read ({spec}) is not there any more: its "
+                                    "rubric is needed to count the manual points; put it back or run the batch again")
+        self.questions: dict[str, Question] = {q.id: q for q in load_written(spec).questions} if written else {}
+        self.grades = ManualGrades(self.out / DATABASE)
+
+    def refresh(self) -> None:
+        """Read class.json again when it changed on disk (a batch re-run while the server runs)."""
+        stamp = (self.out / CLASS_FILE).stat().st_mtime_ns
+        if stamp != self.loaded:
+            self.result, self.settings = read_class(self.out)
+            self.entries = {student_key(e.student.id): e for e in self.result.entries}
+            self.loaded = stamp
 
     def state(self) -> ManualState:
         return ManualState.read(self.grades)
@@ -77,6 +90,7 @@ class Workspace:
     def republish(self) -> None:
         """class.json and the exports, from the results as they are now."""
         publish(self.result, self.out, self.settings, self.questions)
+        self.loaded = (self.out / CLASS_FILE).stat().st_mtime_ns
 
     def replace(self, key: str, entry: ClassEntry) -> None:
         """Put a regraded entry in place of the student's."""
@@ -128,10 +142,14 @@ def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = Non
                     sources=hand_in_sources(entry.handin))
 
     def summary(request: Request) -> Response:
+        if not (space.out / "summary.html").is_file():
+            raise Refused(404, "The batch wrote no summary.html: run it again.")
         return FileResponse(space.out / "summary.html", media_type="text/html")
 
     def student_report(request: Request) -> Response:
         entry = space.entry(request.path_params["key"])
+        if not entry.report or not (space.out / entry.report).is_file():
+            raise Refused(404, "This student has no report (yet): regrade them.")
         return FileResponse(space.out / entry.report, media_type="text/html")
 
     def next_ungraded(question: str, after: str | None = None) -> str | None:
@@ -156,7 +174,9 @@ def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = Non
         question = _question(space, request.path_params["question"])
         key = request.path_params["key"]
         entry, state = space.entry(key), space.state()
-        check = next(c for c in entry.result.checks if c.check_id == question.id)
+        check = next((c for c in entry.result.checks if c.check_id == question.id), None)
+        if check is None:
+            raise Refused(404, f"{entry.student.name}'s hand-in has no answer to {question.id}: regrade them.")
         order = space.answered(question.id)
         return page("answer.html.j2", request, question=question, key=key, entry=entry, check=check,
                     mark=state.marks.get((entry.student.id, question.id)), items=[
@@ -169,11 +189,14 @@ def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = Non
         key = request.path_params["key"]
         form = await read_form(request, keys)
         entry = space.entry(key)
-        items = [i for i in form.get("item", []) if any(r.id == i for r in question.rubric)]
+        items = list(dict.fromkeys(i for i in form.get("item", []) if any(r.id == i for r in question.rubric)))
+        version = _one(form, "version") or "0"
+        if not version.isdigit():
+            raise Refused(400, f"The form's version must be a whole number, found {version!r}.")
         with space.lock:
             try:
                 space.grades.mark(entry.student.id, question.id, items, _one(form, "comment"), who=space.who,
-                                  seen_version=int(_one(form, "version") or 0))
+                                  seen_version=int(version))
             except StaleEdit as exc:
                 raise Refused(409, f"{exc}: reload the page to see the saved grade, then grade again.") from None
             space.changed()
@@ -193,7 +216,7 @@ def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = Non
             points = None if text == "" else float(text)
         except ValueError:
             raise Refused(400, f"Points must be a number, found {text!r}.") from None
-        if points is not None and not 0 <= points <= check.max_points:
+        if points is not None and not (math.isfinite(points) and 0 <= points <= check.max_points):
             raise Refused(400, f"Points must be between 0 and {check.max_points:g}, found {points:g}.")
         with space.lock:
             try:
@@ -214,6 +237,8 @@ def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = Non
             points = float(_one(form, "points"))
         except ValueError:
             raise Refused(400, "Points must be a number.") from None
+        if not math.isfinite(points):
+            raise Refused(400, "Points must be a finite number.")
         description = _one(form, "description").strip()
         if not description:
             raise Refused(400, "A rubric item needs a description.")
@@ -261,7 +286,13 @@ def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = Non
               Route("/release", release, methods=["POST"]), Route("/audit", audit),
               Route("/regrade", regrade, methods=["POST"]), Route("/regrade", regrade_view),
               Route("/regrade/status", regrade_status)]
+    async def fresh(request: Request, call_next: Any) -> Response:
+        with space.lock:
+            space.refresh()
+        return await call_next(request)
+
     app = Starlette(routes=routes, exception_handlers={Refused: refused})
+    app.add_middleware(BaseHTTPMiddleware, dispatch=fresh)
     app.add_middleware(Gate, keys=keys)
     app.state.workspace, app.state.regrader = space, regrader
     return app

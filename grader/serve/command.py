@@ -38,7 +38,11 @@ def serve(out: Path, host: str, port: int, who: str) -> None:
                    "by an older grader: run it again)", err=True)
         sys.exit(2)
     keys = Secrets()
-    app = create_app(out, who=who or getpass.getuser(), keys=keys)
+    try:
+        app = create_app(out, who=who or getpass.getuser(), keys=keys)
+    except FileNotFoundError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))

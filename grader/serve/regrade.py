@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from grader.results import EntryStatus, SubmissionResult
+from grader.workspace import INSTRUCTOR_REPORT
 
 if TYPE_CHECKING:
     from grader.serve.app import Workspace
@@ -95,16 +96,16 @@ class Regrader:
                 else:
                     result, store = grade(path)
                     store()
-                    with self.space.lock:
+                    with self.space.lock:  # the result, the files and the audit row, one student at a time
                         old = entry.result.score if entry.result else None
                         self.space.replace(key, replace(
                             entry, result=replace(result, submission=entry.source), message=result.load_error[:200],
-                            status=EntryStatus.LOAD_ERROR if result.load_error else EntryStatus.GRADED))
+                            status=EntryStatus.LOAD_ERROR if result.load_error else EntryStatus.GRADED,
+                            report=entry.report or f"students/{key}/{INSTRUCTOR_REPORT}"))
+                        self.space.republish()
                         self.space.grades.record("regrade", entry.student.id, "none" if old is None else f"{old:g}",
                                                  f"{result.score:g} of {result.max_score:g}", who=self.space.who)
                 self.progress.done += 1
-            with self.space.lock:
-                self.space.republish()
         except Exception as exc:  # noqa: BLE001 - the page must say what went wrong; the server goes on
             self.progress.errors.append(f"the regrade stopped: {type(exc).__name__}: {exc}")
         finally:

@@ -2,7 +2,6 @@
 .py as it is, a notebook's cells in order, Markdown and text as text; large or binary files are named, not shown."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +9,8 @@ from markupsafe import Markup
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import MarkdownLexer, PythonLexer, TextLexer
+
+from grader.written import notebook_cells
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_FILES = 20
@@ -27,15 +28,12 @@ class SourceFile:
 
 def _notebook_text(raw: bytes) -> str:
     """A notebook's cells in order: code as it is, Markdown as comments, so that line numbers read well."""
-    cells = json.loads(raw)["cells"]
     parts = []
-    for n, cell in enumerate(cells, start=1):
-        source = "".join(cell.get("source", [])) if isinstance(cell.get("source"), list) else str(cell.get("source", ""))
-        if cell.get("cell_type") == "code":
+    for n, (kind, source, _) in enumerate(notebook_cells(raw), start=1):
+        if kind == "code":
             parts.append(f"# ── cell {n} (code) ──\n{source}")
         else:
-            parts.append(f"# ── cell {n} ({cell.get('cell_type', '?')}) ──\n" + "\n".join(f"# {line}"
-                                                                                      for line in source.splitlines()))
+            parts.append(f"# ── cell {n} ({kind or '?'}) ──\n" + "\n".join(f"# {line}" for line in source.splitlines()))
     return "\n\n".join(parts)
 
 
