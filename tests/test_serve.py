@@ -84,10 +84,18 @@ def test_only_the_printed_url_opens_it(batch: Path) -> None:
     opened = client.get(f"/grade/1a?token={keys.token}", follow_redirects=False)
     assert opened.status_code == 303 and opened.headers["location"] == "/grade/1a"
     assert "HttpOnly" in opened.headers["set-cookie"] and "SameSite=strict" in opened.headers["set-cookie"]
+    assert opened.headers["set-cookie"].startswith(keys.cookie + "=")
     assert client.get("/").status_code == 200
-    stranger = TestClient(create_app(batch, keys=Secrets()), base_url=BASE)
-    stranger.cookies.set("cnn_grader_session", keys.token)
+    other = Secrets()
+    stranger = TestClient(create_app(batch, keys=other), base_url=BASE)
+    stranger.cookies.set(other.cookie, keys.token)
     assert stranger.get("/").status_code == 403
+    report = client.get(f"/student/{student_key('alice')}/report")
+    assert report.status_code == 200 and report.headers["content-security-policy"] == "sandbox"
+    assert 'href="students/alice/instructor.html"' in client.get("/summary").text
+    assert client.get("/students/alice/instructor.html").status_code == 200  # the summary's link, in the workspace
+    for elsewhere in ("/students/alice/report.html", "/students/..%2Fclass.json/x", "/students/alice/../../x"):
+        assert client.get(elsewhere).status_code == 404
 
 
 def test_forged_cross_site_and_oversized_posts_are_refused(batch: Path) -> None:

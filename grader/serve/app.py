@@ -32,6 +32,8 @@ from grader.workspace import CLASS_FILE, DATABASE, ManualState, class_with_manua
 from grader.written import Question, is_written, load_written, mentioned
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "serve"
+REPORT_HEADERS = {"Content-Security-Policy": "sandbox"}
+"""The batch's own HTML files are served on the workspace's origin: no script or form in them may act on it."""
 NOTICES = {"released": "Released: the students' reports, gradebook.csv and canvas-grades.csv now carry the manual "
                        "grades.", "saved": "Saved.", "overridden": "Override saved.", "rubric": "Rubric item saved: "
                        "every answer marked with it counts the new points."}
@@ -141,16 +143,24 @@ def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = Non
                     questions=space.questions, overrides=space.state().overrides,
                     sources=hand_in_sources(entry.handin))
 
+    def batch_report(request: Request) -> Response:
+        """A student's report as the class summary links it (students/<folder>/instructor.html), and only that."""
+        wanted = f"students/{request.path_params['folder']}/{request.path_params['name']}"
+        if wanted not in {e.report for e in space.entries.values() if e.report} or \
+                not (space.out / wanted).is_file():
+            raise Refused(404, "No such report in this batch.")
+        return FileResponse(space.out / wanted, media_type="text/html", headers=REPORT_HEADERS)
+
     def summary(request: Request) -> Response:
         if not (space.out / "summary.html").is_file():
             raise Refused(404, "The batch wrote no summary.html: run it again.")
-        return FileResponse(space.out / "summary.html", media_type="text/html")
+        return FileResponse(space.out / "summary.html", media_type="text/html", headers=REPORT_HEADERS)
 
     def student_report(request: Request) -> Response:
         entry = space.entry(request.path_params["key"])
         if not entry.report or not (space.out / entry.report).is_file():
             raise Refused(404, "This student has no report (yet): regrade them.")
-        return FileResponse(space.out / entry.report, media_type="text/html")
+        return FileResponse(space.out / entry.report, media_type="text/html", headers=REPORT_HEADERS)
 
     def next_ungraded(question: str, after: str | None = None) -> str | None:
         order, marks = space.answered(question), space.state().marks
@@ -277,7 +287,8 @@ def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = Non
         assert isinstance(exc, Refused)
         return refusal_page(exc.status, str(exc))
 
-    routes = [Route("/", class_view), Route("/summary", summary), Route("/student/{key}", student_view),
+    routes = [Route("/", class_view), Route("/summary", summary), Route("/students/{folder}/{name}", batch_report),
+              Route("/student/{key}", student_view),
               Route("/student/{key}/report", student_report), Route("/grade/{question}", question_view),
               Route("/grade/{question}/{key}", answer_view), Route("/grade/{question}/{key}", save_answer,
                                                                    methods=["POST"]),

@@ -5,6 +5,7 @@ limit; bodies are read here, never by a parser that would buffer an unbounded up
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-COOKIE = "cnn_grader_session"
+COOKIE_PREFIX = "cnn_grader_"
+"""The cookie is named after a digest of the token, so two workspaces on one host keep their own."""
 MAX_FORM_BYTES = 64 * 1024
 """A form of the workspace (a comment, a reason) is a few kilobytes; anything larger is refused (413)."""
 
@@ -31,6 +33,10 @@ class Refused(Exception):
 class Secrets:
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+    @property
+    def cookie(self) -> str:
+        return COOKIE_PREFIX + hashlib.sha256(self.token.encode()).hexdigest()[:12]
 
 
 def _same(given: str | None, wanted: str) -> bool:
@@ -59,8 +65,8 @@ class Gate:
         if _same(request.query_params.get("token"), self.keys.token):
             rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
             response = RedirectResponse(request.url.path + (f"?{rest}" if rest else ""), status_code=303)
-            response.set_cookie(COOKIE, self.keys.token, httponly=True, samesite="strict")
-        elif not _same(request.cookies.get(COOKIE), self.keys.token):
+            response.set_cookie(self.keys.cookie, self.keys.token, httponly=True, samesite="strict")
+        elif not _same(request.cookies.get(self.keys.cookie), self.keys.token):
             response = refusal_page(403, "This workspace opens only from the URL that `grader serve` printed (it "
                                          "carries a token); open that URL again.")
         elif request.method == "POST" and not _same_origin(request):
