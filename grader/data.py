@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -270,6 +270,23 @@ def _link_or_copy(source: Path, target: Path) -> None:
     target.chmod(0o644)
 
 
+def _write_once(target: Path, complete: Callable[[Path], bool], write: Callable[[Path], None]) -> None:
+    """Unless `target` is `complete`, `write` it into a temporary folder beside it and rename that into place, so
+    that concurrent stagers are safe (losing the race to another one is fine)."""
+    if complete(target):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        write(tmp)
+        os.rename(tmp, target)
+    except OSError:
+        if not complete(target):  # not a lost race with another stager
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _stage_xray(root: Path, parent: Path) -> StagedDataset:
     """`train/{NORMAL,PNEUMONIA}/` as it is, and the test X-rays in one unlabeled folder (`test/00000.jpeg`, …, in
     an order drawn from their names' hashes, which says nothing of their class); the labels stay here."""
@@ -284,26 +301,20 @@ def _stage_xray(root: Path, parent: Path) -> StagedDataset:
         h.update(f"\0{path.relative_to(base)}\0{path.stat().st_size}".encode())
     fp = h.hexdigest()[:16]
     target = parent / f"{XRAY_DIR}-{fp}"
-    if not (target / XRAY_STAGED_MARK).is_file():
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
-        try:
-            for label, files in train.items():
-                (tmp / "train" / label).mkdir(parents=True)
-                for path in files:
-                    _link_or_copy(path, tmp / "train" / label / path.name)
-            (tmp / "test").mkdir()
-            for i, (path, _) in enumerate(tests):
-                _link_or_copy(path, tmp / "test" / f"{i:05d}{path.suffix.lower()}")
-            for folder in [tmp, *(p for p in tmp.rglob("*") if p.is_dir())]:
-                folder.chmod(0o755)
-            (tmp / XRAY_STAGED_MARK).touch()
-            os.rename(tmp, target)
-        except OSError:
-            if not (target / XRAY_STAGED_MARK).is_file():
-                raise
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    def write(tmp: Path) -> None:
+        for label, files in train.items():
+            (tmp / "train" / label).mkdir(parents=True)
+            for path in files:
+                _link_or_copy(path, tmp / "train" / label / path.name)
+        (tmp / "test").mkdir()
+        for i, (path, _) in enumerate(tests):
+            _link_or_copy(path, tmp / "test" / f"{i:05d}{path.suffix.lower()}")
+        for folder in [tmp, *(p for p in tmp.rglob("*") if p.is_dir())]:
+            folder.chmod(0o755)
+        (tmp / XRAY_STAGED_MARK).touch()
+
+    _write_once(target, lambda folder: (folder / XRAY_STAGED_MARK).is_file(), write)
     return StagedDataset(dataset=XRAY_DIR, directory=target, test_labels=torch.tensor([n for _, n in tests]),
                          fingerprint=fp)
 
@@ -333,15 +344,6 @@ def stage(dataset: str, root: Path, cache_dir: Path | None = None, *,
     test = load_split(dataset, root, train=False, download=download)
     fp = fingerprint(dataset, root)
     target = parent / f"{dataset}-{fp}"
-    if _missing(target, STAGED_FILES):
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
-        try:
-            _write_staged(tmp, load_split(dataset, root, train=True), test.images)
-            os.rename(tmp, target)
-        except OSError:
-            if _missing(target, STAGED_FILES):  # not a lost race with another stager
-                raise
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+    _write_once(target, lambda folder: not _missing(folder, STAGED_FILES),
+                lambda tmp: _write_staged(tmp, load_split(dataset, root, train=True), test.images))
     return StagedDataset(dataset=dataset, directory=target, test_labels=test.labels, fingerprint=fp)

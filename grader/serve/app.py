@@ -28,7 +28,15 @@ from grader.results import ClassEntry, EntryStatus, Status
 from grader.serve.gate import Gate, Refused, Secrets, read_form, refusal_page
 from grader.serve.regrade import Regrader
 from grader.serve.source import hand_in_sources
-from grader.workspace import CLASS_FILE, DATABASE, ManualState, class_with_manual, publish, read_class
+from grader.workspace import (
+    CLASS_FILE,
+    DATABASE,
+    ManualState,
+    class_with_manual,
+    publish,
+    read_class,
+    with_manual,
+)
 from grader.written import Question, is_written, load_written, mentioned
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "serve"
@@ -128,19 +136,19 @@ def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = Non
         order = request.query_params.get("sort", "name")
         rows.sort(key=lambda r: (r["total"] if order == "total" else r["status"] if order == "status"
                                  else r["name"].casefold(), r["name"]))
-        progress = [(q, sum((space.entries[k].student.id, q.id) in state.marks for k in space.answered(q.id)),
-                     len(space.answered(q.id))) for q in space.questions.values()]
+        answered = {q.id: space.answered(q.id) for q in space.questions.values()}
+        progress = [(q, sum((space.entries[k].student.id, q.id) in state.marks for k in answered[q.id]),
+                     len(answered[q.id])) for q in space.questions.values()]
         return page("class.html.j2", request, rows=rows, progress=progress, result=space.result,
                     filter=request.query_params.get("filter", ""), sort=order)
 
     def student_view(request: Request) -> Response:
         key = request.path_params["key"]
-        entry = space.entry(key)
-        current = class_with_manual(space.result, space.questions, space.state())
-        shown = next(e for e in current.entries if e.student.id == entry.student.id)
+        entry, state = space.entry(key), space.state()
+        shown = dataclasses.replace(entry, result=with_manual(entry.result, entry.student.id, space.questions, state))
         return page("student.html.j2", request, key=key, entry=shown, autograded={c.check_id: c.points for c in
                                                                                 entry.result.checks},
-                    questions=space.questions, overrides=space.state().overrides,
+                    questions=space.questions, overrides=state.overrides,
                     sources=hand_in_sources(entry.handin))
 
     def batch_report(request: Request) -> Response:
