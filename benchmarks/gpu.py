@@ -298,11 +298,14 @@ def _class_folder(into: Path, count: int) -> dict[str, str]:
 
 def classes(device: str, small: bool, jobs: int, size: int, out: Path, references: Path, seconds: float,
             sharing: list[str]) -> dict[str, Any]:
-    """The class once per way of sharing the GPU, each given an even part of the time left."""
+    """The class once per way of sharing the GPU (`mps`, or `mps:12` for its own job count), each given an
+    even part of the time left."""
     figures, start = {}, time.monotonic()
-    for n, mode in enumerate(sharing):
+    for n, entry in enumerate(sharing):
+        mode, _, own_jobs = entry.partition(":")
         left = seconds - (time.monotonic() - start)
-        figures[mode] = class_run(device, small, jobs, size, out, references, left / (len(sharing) - n), mode)
+        figures[entry] = class_run(device, small, int(own_jobs or jobs), size, out, references,
+                                   left / (len(sharing) - n), mode)
     return figures
 
 
@@ -358,7 +361,7 @@ def class_run(device: str, small: bool, jobs: int, size: int, out: Path, referen
     engines = [c["found"] for text, *_ in rows for c in json.loads(text)["checks"]
                if c["check_id"] == "test_accuracy_full"]
     if complete:
-        shutil.copy(graded / "gradebook.csv", out / f"gpu-class-gradebook-{sharing}.csv")
+        shutil.copy(graded / "gradebook.csv", out / f"gpu-class-gradebook-{sharing}-{jobs}.csv")
     return {"sharing": sharing, "submissions": len(kinds), "graded": len(per_submission), "complete": complete,
             "jobs": jobs,
             "wall_seconds": round(wall, 1),
@@ -383,7 +386,8 @@ def main() -> None:
     parser.add_argument("--tests", default="", help="run only the GPU tests that match this pytest -k expression")
     parser.add_argument("--class-size", type=int, default=64, help="hand-ins in the class part")
     parser.add_argument("--class-sharing", default="mps,time-slice",
-                        help="ways of sharing the GPU to grade the class with, in order (grader batch --gpu-sharing)")
+                        help="ways of sharing the GPU to grade the class with, in order (grader batch --gpu-sharing);"
+                             " `mps:12` gives that run its own --jobs")
     parser.add_argument("--deadline", type=float, default=450, help="seconds the whole run may take")
     parser.add_argument("--record", default="", help="comma-separated assignments to record (default: all)")
     parser.add_argument("--processes", type=int, default=8, help="processes sharing the GPU in the sharing part")
