@@ -17,11 +17,11 @@ and the run goes on; parts that would overrun --deadline are skipped and say so)
    (`grader reference record --metrics-only`, strong isolation), into a copy of reference/; the
    metrics.json files are copied to OUT.
 6. class: N distinct cifar_simplecnn hand-ins (correct, wrong, hostile, a GPU-memory hog, a GPU
-   spinner) graded with every check plus a hidden `full`-protocol check, `--jobs J`, in the strong
-   sandbox, once per way of sharing the GPU (`--class-sharing`: CUDA MPS, time-slicing): wall time,
-   submissions per minute, the extrapolation to 300, and whether every correct hand-in kept every point.
+   spinner) graded with every check plus a hidden `full`-protocol check in the strong sandbox, once per
+   job count in `--jobs` (e.g. 8,12,16): wall time, submissions per minute, the extrapolation to 300,
+   and whether every correct hand-in kept every point.
 
-    python benchmarks/gpu.py --out DIR [--small] [--jobs 8] [--deadline 420]
+    python benchmarks/gpu.py --out DIR [--small] [--jobs 8,12] [--deadline 420]
 
 --small runs every part on the CPU with tiny sizes: a dry run of the code paths, not a measurement.
 """
@@ -283,7 +283,9 @@ def _class_folder(into: Path, count: int) -> dict[str, str]:
               for p in sorted((SUBMISSIONS / folder).glob("*.py"))]
     reference = (REPO / "reference" / "cifar_simplecnn" / "solution.py").read_text()
     wrong = [("128, 10", "128, 5"), ("nn.Linear(32 * 8 * 8, 128)", "nn.Linear(32 * 8 * 8, 64)"),
-             ("nn.Conv2d(16, 32, 3, padding=1)", "nn.Conv2d(16, 32, 5, padding=2)")]
+             ("nn.Conv2d(16, 32, kernel_size=3, padding=1)", "nn.Conv2d(16, 32, kernel_size=5, padding=2)")]
+    if missing := [old for old, _ in wrong if old not in reference]:
+        raise RuntimeError(f"the reference no longer has {missing}: the wrong variants would be correct ones")
     variants = [(f"student_correct_{n}.py", f"# hand-in {n}\n" + reference, "correct") if n % 2 == 0 else
                 (f"student_wrong_{n}.py", f"# hand-in {n}\n" + reference.replace(*wrong[n % 3]), "wrong")
                 for n in range(count)]
@@ -296,21 +298,18 @@ def _class_folder(into: Path, count: int) -> dict[str, str]:
     return kinds
 
 
-def classes(device: str, small: bool, jobs: int, size: int, out: Path, references: Path, seconds: float,
-            sharing: list[str]) -> dict[str, Any]:
-    """The class once per way of sharing the GPU (`mps`, or `mps:12` for its own job count), each given an
-    even part of the time left."""
+def classes(device: str, small: bool, jobs: list[int], size: int, out: Path, references: Path,
+            seconds: float) -> dict[str, Any]:
+    """The class once per job count, each run given an even part of the time left."""
     figures, start = {}, time.monotonic()
-    for n, entry in enumerate(sharing):
-        mode, _, own_jobs = entry.partition(":")
+    for n, count in enumerate(jobs):
         left = seconds - (time.monotonic() - start)
-        figures[entry] = class_run(device, small, int(own_jobs or jobs), size, out, references,
-                                   left / (len(sharing) - n), mode)
+        figures[f"jobs_{count}"] = class_run(device, small, count, size, out, references, left / (len(jobs) - n))
     return figures
 
 
 def class_run(device: str, small: bool, jobs: int, size: int, out: Path, references: Path,
-              seconds: float, sharing: str = "time-slice") -> dict[str, Any]:
+              seconds: float) -> dict[str, Any]:
     """Grade the class; stopped after `seconds` (the run's deadline), it reports what was graded by then
     (the store commits every result), so a cut-off run still gives a throughput."""
     work = Path(tempfile.mkdtemp(prefix="gpu-class-"))
@@ -327,8 +326,7 @@ def class_run(device: str, small: bool, jobs: int, size: int, out: Path, referen
     graded = work / "out"
     start = time.perf_counter()
     command = [sys.executable, "-m", "grader", "batch", "cifar_simplecnn", str(folder), "--out", str(graded),
-               "--jobs", str(jobs), "--device", device, "--isolation", "strong", *only,
-               *(["--gpu-sharing", sharing] if device == "cuda" else [])]
+               "--jobs", str(jobs), "--device", device, "--isolation", "strong", *only]
     env = {**os.environ, "GRADER_ASSIGNMENTS": str(assignments), "GRADER_REFERENCE": str(references)}
     proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
@@ -361,9 +359,8 @@ def class_run(device: str, small: bool, jobs: int, size: int, out: Path, referen
     engines = [c["found"] for text, *_ in rows for c in json.loads(text)["checks"]
                if c["check_id"] == "test_accuracy_full"]
     if complete:
-        shutil.copy(graded / "gradebook.csv", out / f"gpu-class-gradebook-{sharing}-{jobs}.csv")
-    return {"sharing": sharing, "submissions": len(kinds), "graded": len(per_submission), "complete": complete,
-            "jobs": jobs,
+        shutil.copy(graded / "gradebook.csv", out / f"gpu-class-gradebook-jobs-{jobs}.csv")
+    return {"submissions": len(kinds), "graded": len(per_submission), "complete": complete, "jobs": jobs,
             "wall_seconds": round(wall, 1),
             "per_minute": round(len(per_submission) / wall * 60, 1),
             "extrapolated_300_minutes": round(300 * wall / max(len(per_submission), 1) / 60, 1),
@@ -382,12 +379,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--small", action="store_true", help="a CPU dry run with tiny sizes")
-    parser.add_argument("--jobs", type=int, default=8, help="grading processes sharing the GPU in the class part")
+    parser.add_argument("--jobs", default="12", help="grading processes sharing the GPU in the class part; "
+                        "comma-separated job counts grade the class once with each")
     parser.add_argument("--tests", default="", help="run only the GPU tests that match this pytest -k expression")
     parser.add_argument("--class-size", type=int, default=64, help="hand-ins in the class part")
-    parser.add_argument("--class-sharing", default="mps,time-slice",
-                        help="ways of sharing the GPU to grade the class with, in order (grader batch --gpu-sharing);"
-                             " `mps:12` gives that run its own --jobs")
     parser.add_argument("--deadline", type=float, default=450, help="seconds the whole run may take")
     parser.add_argument("--record", default="", help="comma-separated assignments to record (default: all)")
     parser.add_argument("--processes", type=int, default=8, help="processes sharing the GPU in the sharing part")
@@ -410,9 +405,8 @@ def main() -> None:
              "sharing": (60, lambda: sharing(data.stage("cifar10", data_root, work / "staged").directory, device,
                                              2 if args.small else args.processes, args.small)),
              "record": (90, lambda: record(device, args.small, references, args.out, args.record)),
-             "class": (60, lambda: classes(device, args.small, args.jobs, 8 if args.small else args.class_size,
-                                           args.out, references, run.left(),
-                                           ["time-slice"] if args.small else args.class_sharing.split(",")))}
+             "class": (60, lambda: classes(device, args.small, [int(n) for n in args.jobs.split(",")],
+                                           8 if args.small else args.class_size, args.out, references, run.left()))}
     for name in args.parts.split(","):  # in the order given: put first what this run must not miss
         needs, work_fn = parts[name]
         run.part(name, needs, work_fn)

@@ -20,7 +20,7 @@ from grader.data import DATASETS, StagedDataset, resolve_data_root, stage
 from grader.diagnose import check_diagnosis, run_info
 from grader.execute.executor import Executor, OneOffChild
 from grader.execute.sandbox import PACKAGE_PARENT, Sandbox, detect
-from grader.gpu import GIB, MPS_PIPE_VARIABLE, gpu_info
+from grader.gpu import GIB, gpu_info
 from grader.load import Submission, SubmissionError, defined_names, load_submission
 from grader.probes import PROBES
 from grader.probes.base import JudgeContext, Verdict
@@ -130,8 +130,7 @@ def device_label(device: str, gpu_share: int = 0) -> str:
             import torch
 
             return f"cuda ({torch.cuda.get_device_name(0)})"
-        how = " side by side through CUDA MPS" if os.environ.get(MPS_PIPE_VARIABLE) else ""
-        return f"cuda ({info.name}" + (f"; shared by several grading processes{how}, {gpu_share / GIB:.1f} of its "
+        return f"cuda ({info.name}" + (f"; shared by several grading processes, {gpu_share / GIB:.1f} of its "
                                        f"{info.total_bytes / GIB:.0f} GiB for this one)" if gpu_share else ")")
     return f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
 
@@ -315,20 +314,17 @@ def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = No
 def _regrade_contended(grading: Grading, submission: Submission, report: ChildReport,
                        executor: Executor | None) -> ChildReport:
     """Measure the submission once more when a check crashed or met a GPU error while another grading process
-    held more than its share of the GPU, or while the GPU was shared through CUDA MPS (where one process's fatal
-    GPU fault reaches every process running then) (grader.gpu): a neighbour must not cost it points."""
+    held more than its share of the GPU (grader.gpu): a neighbour's hog must not cost it points."""
     said = [report.load_error, report.stderr[-4000:],
             *(o.message + "\n" + o.traceback for o in report.outcomes.values())]
     crashed = any(o.kind is OutcomeKind.CRASHED for o in report.outcomes.values())
-    shared = report.gpu_contended or bool(os.environ.get(MPS_PIPE_VARIABLE))
-    if not shared or not (crashed or any(GPU_TROUBLE.search(text) for text in said)):
+    if not report.gpu_contended or not (crashed or any(GPU_TROUBLE.search(text) for text in said)):
         return report
     again = measure(grading.spec, submission, grading.runnable, grading.reference, sandbox=grading.sandbox,
                     limits=grading.options.limits, device=grading.device, staged=grading.staged,
                     executor=executor, prepared=grading.prepared)
-    why = "another grading process held more than its share of the GPU's memory" if report.gpu_contended else \
-        "the GPU was shared with other grading processes through CUDA MPS"
-    again.notes.append(f"Graded twice: the first run failed on the GPU while {why}; this is the second run.")
+    again.notes.append("Graded twice: the first run failed on the GPU while another grading process held more than "
+                       "its share of the GPU's memory; this is the second run.")
     return again
 
 

@@ -10,7 +10,6 @@ pending (reported, retried on the next run).
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -27,7 +26,7 @@ from grader import __version__
 from grader.api import GradeOptions, Grading, grade_with, prepare_grading, resolve_device
 from grader.discover import Discovery, Handin, discover, read_roster
 from grader.execute.executor import Executor, ExecutorFactory, local_pool
-from grader.gpu import GpuSharingError, MpsDaemon, even_share
+from grader.gpu import even_share
 from grader.results import ClassEntry, ClassResult, EntryStatus, SubmissionResult
 from grader.similarity import similar_pairs, submission_code
 from grader.spec import AssignmentSpec
@@ -56,8 +55,6 @@ class BatchOptions:
     """Fork children from a preloaded server per worker (False: a new interpreter per submission)."""
     hidden: str = "names"
     """What the students' own report.html and results.json show of hidden checks (report.hidden)."""
-    gpu_sharing: str = "time-slice"
-    """How children share a GPU: 'time-slice' (the driver's default) or 'mps' (grader.gpu.MpsDaemon)."""
     grade: GradeOptions = GradeOptions()
     """How to grade; the torch threads of each child are set from `jobs` (the cores shared out)."""
 
@@ -182,9 +179,6 @@ def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptio
     if resolve_device(options.grade.device) == "cuda" and not limits.gpu_memory_bytes:
         limits = replace(limits, gpu_memory_bytes=even_share(options.jobs))
     grading = prepare_grading(spec, replace(options.grade, limits=limits))
-    if options.gpu_sharing == "mps" and grading.device != "cuda":
-        raise GpuSharingError(f"--gpu-sharing mps is for grading on a GPU (--device cuda); this batch grades on "
-                              f"{grading.device}")
     key = grading_key(grading)
     store = Store(out / DATABASE)
     try:
@@ -197,11 +191,9 @@ def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptio
             seen.add(content)
             todo.append((h, content))
         on_start(len(todo), len(found.handins) - len(todo))
-        mps = grading.device == "cuda" and options.gpu_sharing == "mps"
-        factory = executors or local_pool(grading.sandbox, fork_server=options.fork_server, one_user=mps)
+        factory = executors or local_pool(grading.sandbox, fork_server=options.fork_server)
         workers = _Workers(grading, options.jobs, factory, store, key, on_result)
-        with MpsDaemon(limits.gpu_memory_bytes) if mps and todo else contextlib.nullcontext():
-            workers.run(todo)
+        workers.run(todo)
         folders = report_folders(found.handins)
         entries = []
         for h in found.handins:

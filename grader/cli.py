@@ -273,13 +273,10 @@ def ci(assignment: str | None, submission: Path | None, config: Path | None, jun
               help="YAML in Dask's jobqueue layout (jobqueue: slurm: cores, memory, queue...) for --cluster slurm etc.")
 @click.option("--hidden", type=click.Choice(HIDDEN_POLICIES), default="names", show_default=True,
               help="Hidden checks in the students' report.html/results.json: name and points only, or left out.")
-@click.option("--gpu-sharing", type=click.Choice(["time-slice", "mps"]), default="time-slice", show_default=True,
-              help="With --device cuda: children take turns on the GPU (time-slice), or run side by side under a "
-                   "CUDA MPS daemon the batch starts and stops (mps; every child then runs as one user).")
 @common_options
 def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roster: Path | None, regrade: bool,
           canvas_column: str, only: str, no_fork_server: bool, cluster: str | None, cluster_config: Path | None,
-          hidden: str, gpu_sharing: str, **common) -> None:
+          hidden: str, **common) -> None:
     """Grade a class: SUBMISSIONS is a folder or zip (files, per-student folders, a Canvas export).
 
     Exit 0 when every hand-in has a result (whatever the scores), 1 when the grader itself failed on
@@ -287,13 +284,12 @@ def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roste
     from grader.batch import BatchOptions, default_jobs, run_batch
     from grader.discover import DiscoveryError, RosterError
     from grader.execute.executor import ClusterError
-    from grader.gpu import GpuSharingError
     from grader.store import StoreError
     from grader.written import is_written, load_written
     from grader.written_batch import run_written_batch
 
     grade_options = _options(**common, only=tuple(filter(None, only.split(","))))
-    with _user_errors(DiscoveryError, RosterError, StoreError, ClusterError, GpuSharingError), ExitStack() as stack:
+    with _user_errors(DiscoveryError, RosterError, StoreError, ClusterError), ExitStack() as stack:
         executors = None
         if cluster:
             from grader.execute.cluster import DaskCluster
@@ -304,8 +300,7 @@ def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roste
             console.print(f"grading on the Dask cluster {pool.description}", highlight=False)
         jobs = jobs or default_jobs()
         options = BatchOptions(jobs=jobs, regrade=regrade, roster=roster, canvas_column=canvas_column,
-                               fork_server=not no_fork_server, hidden=hidden, grade=grade_options,
-                               gpu_sharing=gpu_sharing)
+                               fork_server=not no_fork_server, hidden=hidden, grade=grade_options)
         on_start, on_result = stack.enter_context(_batch_progress())
         spec_path = api.assignment_path(assignment)
         if is_written(spec_path):

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -109,61 +107,3 @@ def _touched_since(when: float) -> bool:
         return CONTENTION_FILE.stat().st_mtime >= when
     except FileNotFoundError:
         return False
-
-
-MPS_CONTROL = "nvidia-cuda-mps-control"
-MPS_PIPE_VARIABLE = "CUDA_MPS_PIPE_DIRECTORY"
-"""Set in the grader's environment while a batch's MPS daemon runs: children connect through this folder."""
-
-
-class GpuSharingError(RuntimeError):
-    """CUDA MPS was asked for and cannot run here; the message says why and what to do."""
-
-
-def mps_control_binary() -> str | None:
-    """The MPS control program (on PATH, or where GPU containers keep the driver's tools)."""
-    return shutil.which(MPS_CONTROL) or next((str(p) for p in (Path("/usr/local/nvidia/bin") / MPS_CONTROL,)
-                                              if p.is_file()), None)
-
-
-class MpsDaemon:
-    """A private CUDA MPS control daemon for one batch (a context manager). Under MPS the kernels of the children
-    sharing the GPU run side by side instead of taking turns (measured on an H100: 8 processes training at once
-    got 5.0x the throughput of one at a time, against 2.7x time-sliced). The MPS server is per user, so the batch
-    runs every child as one user under it; a fatal GPU fault in one child reaches the others running then, which
-    the regrade of contended children covers."""
-
-    def __init__(self, share_bytes: int = 0) -> None:
-        self.share = share_bytes
-        """Each child's memory limit, which the MPS server enforces on top of the NVML guard (0: none)."""
-        self.binary = mps_control_binary()
-        if self.binary is None:
-            raise GpuSharingError(f"--gpu-sharing mps needs CUDA MPS ({MPS_CONTROL}, from the NVIDIA driver's "
-                                  "utilities), which is not on this machine; use --gpu-sharing time-slice")
-        self.root = Path(tempfile.mkdtemp(prefix="cnn-grader-mps-"))
-        self.root.chmod(0o755)
-        self.pipe, self.log = self.root / "pipe", self.root / "log"
-        for folder in (self.pipe, self.log):
-            folder.mkdir()
-            folder.chmod(0o777)
-        self.env = {MPS_PIPE_VARIABLE: str(self.pipe), "CUDA_MPS_LOG_DIRECTORY": str(self.log)}
-
-    def _control(self, *args: str, command: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([self.binary, *args], input=command, capture_output=True, text=True, timeout=30,
-                              env={**os.environ, **self.env})
-
-    def __enter__(self) -> "MpsDaemon":
-        started = self._control("-d")
-        if started.returncode != 0:
-            raise GpuSharingError(f"the MPS control daemon did not start: {(started.stderr or started.stdout).strip()}"
-                                  f"; use --gpu-sharing time-slice")
-        if self.share:  # later clients get this limit; the guard still watches where a driver ignores it
-            self._control(command=f"set_default_device_pinned_mem_limit 0 {self.share >> 20}M\n")
-        os.environ.update(self.env)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for name in self.env:
-            os.environ.pop(name, None)
-        self._control(command="quit\n")
-        shutil.rmtree(self.root, ignore_errors=True)

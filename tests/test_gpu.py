@@ -17,40 +17,11 @@ import torch.nn.functional as F
 from conftest import REPO, SUBMISSIONS, run_cli
 from torch import nn
 
-from grader.gpu import (
-    MPS_PIPE_VARIABLE,
-    GpuGuard,
-    GpuSharingError,
-    MpsDaemon,
-    memory_use,
-    mps_control_binary,
-)
+from grader.gpu import GpuGuard, memory_use
 from grader.probes.training import recording_for
 
 GPU = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (benchmarks/gpu.sh runs these)")
 CIFAR_REFERENCE = REPO / "reference" / "cifar_simplecnn" / "solution.py"
-
-
-def test_mps_is_refused_off_a_gpu_and_without_its_daemon(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    proc = run_cli("batch", "cifar_simplecnn", str(SUBMISSIONS / "cifar_simplecnn"), "--out", str(tmp_path / "out"),
-                   "--device", "cpu", "--gpu-sharing", "mps", "--only", "output_shape")
-    assert proc.returncode == 2 and "--gpu-sharing mps is for grading on a GPU (--device cuda)" in proc.stderr
-    monkeypatch.setenv("PATH", str(tmp_path))  # no nvidia-cuda-mps-control on it
-    if mps_control_binary() is None:
-        with pytest.raises(GpuSharingError, match="nvidia-cuda-mps-control.*not on this machine.*time-slice"):
-            MpsDaemon()
-
-
-def test_under_mps_the_sandbox_binds_the_pipe_folder_and_passes_it_on(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from grader.execute.sandbox import Sandbox, child_env
-
-    monkeypatch.setenv(MPS_PIPE_VARIABLE, str(tmp_path))
-    command = Sandbox("strong", "test").command(["true"], [], cwd=tmp_path, gpu=True)
-    assert any(command[i:i + 3] == ["--bind", str(tmp_path), str(tmp_path)] for i in range(len(command)))
-    assert child_env(tmp_path, 1, "cuda", None)[MPS_PIPE_VARIABLE] == str(tmp_path)
-    assert MPS_PIPE_VARIABLE not in child_env(tmp_path, 1, "cpu", None)
-    assert str(tmp_path) not in Sandbox("strong", "test").command(["true"], [], cwd=Path("/"), gpu=False)
 
 
 def test_accuracy_is_judged_against_the_recording_of_the_same_device_class() -> None:
@@ -221,27 +192,3 @@ def test_a_class_shares_the_gpu_and_a_memory_hog_costs_its_neighbours_nothing(tm
     debugger = next(r for name, r in graded.items() if "item_in_forward" in name)
     accuracy = next(c for c in debugger["checks"] if c["check_id"] == "test_accuracy")
     assert "eager steps" in accuracy["found"] and "could not be captured" in accuracy["found"]
-
-
-@GPU
-@pytest.mark.gpu
-@pytest.mark.skipif(mps_control_binary() is None, reason="needs CUDA MPS (nvidia-cuda-mps-control)")
-def test_a_class_under_mps_keeps_every_point_beside_a_hog(tmp_path: Path) -> None:
-    """The same class under the batch's own MPS daemon: children run side by side as one user, the hog is stopped,
-    the others keep every point, and the reports say how the GPU was shared."""
-    class_dir = tmp_path / "class"
-    class_dir.mkdir()
-    for n in range(4):
-        (class_dir / f"student{n}_solution.py").write_text(CIFAR_REFERENCE.read_text() + f"\n# student {n}\n")
-    shutil.copy(SUBMISSIONS / "gpu" / "memory_hog.py", class_dir / "hog_memory_hog.py")
-    out = tmp_path / "out"
-    proc = run_cli("batch", "cifar_simplecnn", str(class_dir), "--out", str(out), "--jobs", "4", "--device", "cuda",
-                   "--isolation", "strong", "--gpu-sharing", "mps", timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    graded = _graded(out)
-    assert len(graded) == 5, sorted(graded)
-    for name, result in graded.items():
-        if "memory_hog" not in name:
-            lost = [(c["check_id"], c["status"], c["found"]) for c in result["checks"] if c["status"] != "passed"]
-            assert result["score"] == result["max_score"], (name, lost, result["notes"], result["stderr"][-2000:])
-            assert "side by side through CUDA MPS" in result["device"]

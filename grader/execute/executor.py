@@ -77,11 +77,9 @@ class ForkServerChild:
             self.server = None
 
 
-def local_pool(sandbox: Sandbox, *, fork_server: bool, one_user: bool = False) -> ExecutorFactory:
-    """The local batch pool: slot k grades in `sandbox` as its own user (fork server or one-off children), or
-    every slot as one user (`one_user`: CUDA MPS serves one user at a time; the PID and mount namespaces still
-    keep the children apart)."""
+def local_pool(sandbox: Sandbox, *, fork_server: bool) -> ExecutorFactory:
+    """The local batch pool: slot k grades in `sandbox` as its own user (fork server or one-off children)."""
     def factory(slot: int) -> Executor:
-        own = sandbox.for_worker(0 if one_user else slot)
+        own = sandbox.for_worker(slot)
         return ForkServerChild(own) if fork_server else OneOffChild(own)
     return factory

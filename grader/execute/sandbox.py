@@ -21,7 +21,6 @@ from pathlib import Path
 
 import grader
 from grader.contract import Limits
-from grader.gpu import MPS_PIPE_VARIABLE
 
 NOBODY = 65534
 WORKER_UID_BASE = 2_000_000_000
@@ -104,8 +103,6 @@ class Sandbox:
             for lib in gpu_library_dirs():
                 if not any(Path(d) in [lib, *lib.parents] for d in ("/usr", "/etc", "/opt/conda", "/lib", "/lib64")):
                     cmd += ["--ro-bind", str(lib), str(lib)]
-            if pipe := os.environ.get(MPS_PIPE_VARIABLE):  # a batch's MPS daemon (grader.gpu.MpsDaemon)
-                cmd += ["--bind", pipe, pipe]
         created: set[Path] = set()
         for m in [*_python_mounts(), *mounts]:
             for parent in reversed(m.child.parents):
@@ -234,7 +231,7 @@ def child_env(home: Path, threads: int, device: str, torch_home: Path | None) ->
     if torch_home is not None:
         env["TORCH_HOME"] = str(torch_home)
     if device.startswith("cuda"):
-        env.update({k: os.environ[k] for k in ("CUDA_VISIBLE_DEVICES", MPS_PIPE_VARIABLE) if k in os.environ})
+        env.update({k: os.environ[k] for k in ("CUDA_VISIBLE_DEVICES",) if k in os.environ})
         if gpu_library_dirs():
             env["LD_LIBRARY_PATH"] = ":".join(map(str, gpu_library_dirs()))
     return env
