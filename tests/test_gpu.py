@@ -35,6 +35,23 @@ def test_accuracy_is_judged_against_the_recording_of_the_same_device_class() -> 
     assert recording_for(metrics, "high_lr", "cpu") is None
 
 
+def test_every_training_protocol_has_a_gpu_recording_with_its_provenance() -> None:
+    """Each protocol a check trains with (but `transfer`, which needs the ImageNet weights) and each one recorded
+    has a GPU recording of 3 seeds or more, in the strong sandbox, saying where and with what it was made."""
+    from grader import api
+
+    for spec in api.list_assignments():
+        path = REPO / "reference" / spec.name / "metrics.json"
+        recorded = json.loads(path.read_text())["protocols"] if path.is_file() else {}
+        trained = {c.params["protocol"] for c in spec.checks if c.params.get("protocol", "transfer") != "transfer"}
+        for protocol in trained | set(recorded):
+            gpu = recorded.get(protocol, {}).get("cuda")
+            assert gpu, f"{spec.name}: protocol {protocol!r} has no GPU recording in {path}"
+            assert gpu["device"].startswith("cuda (NVIDIA") and gpu["isolation"] == "strong", (spec.name, protocol)
+            assert len(gpu["seeds"]) >= 3 and len(gpu["accuracies"]) == len(gpu["seeds"]), (spec.name, protocol)
+            assert all(gpu.get(k) for k in ("torch", "dataset_fingerprint", "recorded_at", "train_seconds_mean"))
+
+
 @pytest.mark.skipif(memory_use() is not None, reason="NVML is present here")
 def test_guard_without_nvml_never_kills_or_flags() -> None:
     guard = GpuGuard(1 << 30)
