@@ -257,7 +257,7 @@ def ci(assignment: str | None, submission: Path | None, config: Path | None, jun
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="Folder for the database, gradebooks, reports and summary (resumable).")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Submissions graded at once [default: one per CPU core, at most 8]; with --cluster slurm "
+              help="Submissions graded at once [default: one per CPU core, at most 8, or 12 on a GPU]; with --cluster slurm "
                    "(pbs, sge, lsf) the number of batch jobs to start [default: 2]; local:N and tcp:// "
                    "clusters grade as many at once as they have worker threads.")
 @click.option("--roster", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
@@ -298,7 +298,7 @@ def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roste
                                                    workers=jobs or 2, config=cluster_config))
             jobs, executors = pool.slots, pool.executor
             console.print(f"grading on the Dask cluster {pool.description}", highlight=False)
-        jobs = jobs or default_jobs()
+        jobs = jobs or default_jobs(api.resolve_device(grade_options.device))
         options = BatchOptions(jobs=jobs, regrade=regrade, roster=roster, canvas_column=canvas_column,
                                fork_server=not no_fork_server, hidden=hidden, grade=grade_options)
         on_start, on_result = stack.enter_context(_batch_progress())

@@ -52,6 +52,15 @@ def test_every_training_protocol_has_a_gpu_recording_with_its_provenance() -> No
             assert all(gpu.get(k) for k in ("torch", "dataset_fingerprint", "recorded_at", "train_seconds_mean"))
 
 
+@pytest.mark.parametrize("cores, on_cpu, on_gpu", [(2, 2, 2), (16, 8, 12), (64, 8, 12)])
+def test_a_batch_on_a_gpu_defaults_to_more_jobs(monkeypatch: pytest.MonkeyPatch, cores: int, on_cpu: int,
+                                                on_gpu: int) -> None:
+    from grader.batch import default_jobs
+
+    monkeypatch.setattr("os.cpu_count", lambda: cores)
+    assert (default_jobs("cpu"), default_jobs("cuda")) == (on_cpu, on_gpu)
+
+
 @pytest.mark.skipif(memory_use() is not None, reason="NVML is present here")
 def test_guard_without_nvml_never_kills_or_flags() -> None:
     guard = GpuGuard(1 << 30)
