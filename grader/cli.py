@@ -257,8 +257,8 @@ def ci(assignment: str | None, submission: Path | None, config: Path | None, jun
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="Folder for the database, gradebooks, reports and summary (resumable).")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Submissions graded at once [default: one per CPU core, at most 8, or 12 on a GPU]; with --cluster slurm "
-                   "(pbs, sge, lsf) the number of batch jobs to start [default: 2]; local:N and tcp:// "
+              help="Submissions graded at once [default: one per CPU core, at most 8, or 12 on a GPU]; with "
+                   "--cluster slurm (pbs, sge, lsf) the number of batch jobs to start [default: 2]; local:N and tcp:// "
                    "clusters grade as many at once as they have worker threads.")
 @click.option("--roster", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
               help="CSV of the class (id,name[,sis_id,login,section] or Canvas's gradebook export).")
