@@ -6,29 +6,23 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Iterator
 
 import click
 import tomllib
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from grader import api
-from grader.contract import Limits
-from grader.data import DataNotFoundError
-from grader.execute.sandbox import IsolationUnavailable, detect
-from grader.load import SubmissionError
+from grader.cli_support import (
+    batch_progress,
+    check_progress,
+    common_options,
+    console,
+    errors,
+    grade_options,
+    user_errors,
+)
+from grader.execute.sandbox import detect
 from grader.report import (
     HIDDEN_POLICIES,
     github_annotations,
@@ -42,61 +36,6 @@ from grader.report import (
 )
 from grader.results import SubmissionResult
 from grader.serve.command import serve
-from grader.spec import SpecError
-
-console = Console(stderr=False)
-errors = Console(stderr=True)
-
-_common = [
-    click.option("--data-root", type=click.Path(path_type=Path), default=None,
-                 help="Dataset folder (else $GRADER_DATA, else the user cache dir)."),
-    click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True),
-    click.option("--isolation", type=click.Choice(["auto", "strong", "basic"]), default=None,
-                 help="strong = bubblewrap sandbox, refuse to run without it [default for grade, batch, validate, ci]; "
-                      "basic = no sandbox: student code can read your files and use the network; "
-                      "auto = strong where possible [default for check]."),
-    click.option("--download", is_flag=True, help="Let torchvision download missing datasets."),
-    click.option("--cell-timeout", type=click.FloatRange(min=1), default=Limits.cell_timeout, show_default=True,
-                 help="Seconds one notebook cell may run before it is interrupted."),
-]
-
-
-def common_options(f):
-    for option in reversed(_common):
-        f = option(f)
-    return f
-
-
-@contextmanager
-def _user_errors(*more: type[Exception]) -> Iterator[None]:
-    """Set-up problems become one clear message and exit code 2, never a traceback."""
-    try:
-        yield
-    except (SpecError, DataNotFoundError, IsolationUnavailable, SubmissionError, FileNotFoundError, *more) as exc:
-        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, emoji=False)
-        sys.exit(2)
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[api.ProgressFn]:
-    """A rich spinner line per check while the child works."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=errors, transient=True) as progress:
-        task = progress.add_task(label)
-
-        def update(kind: str, check_id: str, message: str) -> None:
-            if kind == "start":
-                progress.update(task, description=f"{label}: {check_id}")
-            elif kind == "progress":
-                progress.update(task, description=f"{label}: {check_id}: {message}")
-        yield update
-
-
-def _options(data_root: Path | None, device: str, isolation: str | None, download: bool, cell_timeout: float,
-             default_isolation: str = "strong", **extra) -> api.GradeOptions:
-    return api.GradeOptions(data_root=data_root, device=device, isolation=isolation or default_isolation,
-                            download=download, limits=Limits(cell_timeout=cell_timeout), **extra)
-
 
 def _write_reports(result: SubmissionResult, out: Path | None, *, show_hidden: bool) -> Path | None:
     if out is None:
@@ -121,10 +60,10 @@ def main() -> None:
 @common_options
 def grade(assignment: str, submission: Path, out: Path | None, only: str, protocol: str | None, **common) -> None:
     """Grade SUBMISSION (.py, folder or zip) for ASSIGNMENT, all checks (instructor view)."""
-    with _user_errors():
+    with user_errors():
         spec = api.find_assignment(assignment)
-        options = _options(**common, only=tuple(filter(None, only.split(","))), protocol=protocol)
-        with _progress(f"grading {submission.name}") as progress:
+        options = grade_options(**common, only=tuple(filter(None, only.split(","))), protocol=protocol)
+        with check_progress(f"grading {submission.name}") as progress:
             result = api.grade(spec, submission, options=options, progress=progress)
     print_result(result, console)
     report = _write_reports(result, out, show_hidden=True)
@@ -139,10 +78,10 @@ def grade(assignment: str, submission: Path, out: Path | None, only: str, protoc
 @common_options
 def check(assignment: str, submission: Path, out: Path | None, **common) -> None:
     """The student's command: visible checks only, quick training protocol."""
-    with _user_errors():
+    with user_errors():
         spec = api.find_assignment(assignment)
-        options = _options(**common, default_isolation="auto", visible_only=True, protocol="quick")
-        with _progress(f"checking {submission.name}") as progress:
+        options = grade_options(**common, default_isolation="auto", visible_only=True, protocol="quick")
+        with check_progress(f"checking {submission.name}") as progress:
             result = api.grade(spec, submission, options=options, progress=progress)
     print_result(result, console, show_hidden=False)
     hidden = sum(1 for c in spec.checks if c.hidden)
@@ -159,10 +98,10 @@ def check(assignment: str, submission: Path, out: Path | None, **common) -> None
 @common_options
 def validate(assignment: str, out: Path | None, **common) -> None:
     """Grade the reference solution: it must earn full marks within budget (exit 1 if not)."""
-    with _user_errors():
+    with user_errors():
         spec = api.find_assignment(assignment)
-        with _progress(f"validating {spec.name}") as progress:
-            result = api.validate(spec, options=_options(**common), progress=progress)
+        with check_progress(f"validating {spec.name}") as progress:
+            result = api.validate(spec, options=grade_options(**common), progress=progress)
     print_result(result, console)
     _write_reports(result, out, show_hidden=True)
     ok = result.score == result.max_score and result.seconds <= result.budget
@@ -217,7 +156,7 @@ def ci(assignment: str | None, submission: Path | None, config: Path | None, jun
        results: Path | None, html: Path | None, fail_under: float | None, hidden: str | None, only: str,
        **common) -> None:
     """Grade in CI (all checks): JUnit, results.json, GitHub summary and annotations; exit 1 below --fail-under."""
-    with _user_errors():
+    with user_errors():
         settings = _ci_config(config)
         assignment = assignment or settings.get("assignment")
         submission = submission or (Path(settings["submission"]) if "submission" in settings else None)
@@ -229,9 +168,9 @@ def ci(assignment: str | None, submission: Path | None, config: Path | None, jun
         if not 0 <= fail_under <= 100 or hidden not in HIDDEN_POLICIES:
             raise click.UsageError(f"fail_under must be within 0..100 and hidden one of {HIDDEN_POLICIES}")
         spec = api.find_assignment(assignment)
-        options = _options(**common, default_isolation=settings.get("isolation", "strong"),
+        options = grade_options(**common, default_isolation=settings.get("isolation", "strong"),
                            only=tuple(filter(None, only.split(","))))
-        with _progress(f"grading {submission.name}") as progress:
+        with check_progress(f"grading {submission.name}") as progress:
             result = api.grade(spec, submission, options=options, progress=progress)
     shown = redact_hidden(result, hidden)
     print_result(shown, console)
@@ -288,20 +227,20 @@ def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roste
     from grader.written import is_written, load_written
     from grader.written_batch import run_written_batch
 
-    grade_options = _options(**common, only=tuple(filter(None, only.split(","))))
-    with _user_errors(DiscoveryError, RosterError, StoreError, ClusterError), ExitStack() as stack:
+    chosen = grade_options(**common, only=tuple(filter(None, only.split(","))))
+    with user_errors(DiscoveryError, RosterError, StoreError, ClusterError), ExitStack() as stack:
         executors = None
         if cluster:
             from grader.execute.cluster import DaskCluster
 
-            pool = stack.enter_context(DaskCluster(cluster, isolation=grade_options.isolation,
+            pool = stack.enter_context(DaskCluster(cluster, isolation=chosen.isolation,
                                                    workers=jobs or 2, config=cluster_config))
             jobs, executors = pool.slots, pool.executor
             console.print(f"grading on the Dask cluster {pool.description}", highlight=False)
-        jobs = jobs or default_jobs(api.resolve_device(grade_options.device))
+        jobs = jobs or default_jobs(api.resolve_device(chosen.device))
         options = BatchOptions(jobs=jobs, regrade=regrade, roster=roster, canvas_column=canvas_column,
-                               fork_server=not no_fork_server, hidden=hidden, grade=grade_options)
-        on_start, on_result = stack.enter_context(_batch_progress())
+                               fork_server=not no_fork_server, hidden=hidden, grade=chosen)
+        on_start, on_result = stack.enter_context(batch_progress())
         spec_path = api.assignment_path(assignment)
         if is_written(spec_path):
             run = run_written_batch(load_written(spec_path), submissions, out, options, on_start=on_start,
@@ -318,23 +257,6 @@ def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roste
     sys.exit(0 if run.complete else 1)
 
 
-@contextmanager
-def _batch_progress(label: str = "grading") -> Iterator[tuple]:
-    """A rich progress bar with ETA over the hand-ins to grade; one line per finished hand-in."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=errors) as progress:
-        task = progress.add_task(label, total=None)
-
-        def on_start(todo: int, stored: int) -> None:
-            progress.update(task, total=todo, description=f"{label}, {stored} reused")
-
-        def on_result(handin, result: SubmissionResult | None) -> None:
-            score = f"{result.score:g}/{result.max_score:g}" if result else "grader failure"
-            progress.console.print(f"  {handin.student.id} ({handin.source}): {score}", highlight=False, markup=False)
-            progress.advance(task)
-        yield on_start, on_result
-
-
 @main.command(name="gradescope-package")
 @click.argument("assignment")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
@@ -343,7 +265,7 @@ def gradescope_package(assignment: str, out: Path | None) -> None:
     """Write a Gradescope autograder zip (setup.sh, run_autograder) that grades with this grader."""
     from grader.package import gradescope_package as build
 
-    with _user_errors():
+    with user_errors():
         spec = api.find_assignment(assignment)
         reference = api.load_reference(spec).directory
         path = build(spec, reference, out or Path(f"{spec.name}-gradescope.zip"))
@@ -354,7 +276,7 @@ def gradescope_package(assignment: str, out: Path | None) -> None:
 @main.command(name="list")
 def list_() -> None:
     """List the assignments."""
-    with _user_errors():
+    with user_errors():
         for spec in api.list_assignments():
             points = sum(c.points for c in spec.checks)
             console.print(f"[bold]{spec.name}[/]  {spec.title}  ({len(spec.checks)} checks, {points:g} points, "
@@ -375,20 +297,20 @@ def demo(out: Path, **common) -> None:
     from grader.written_batch import run_written_batch
 
     rows: list[tuple[str, SubmissionResult, Path | None]] = []
-    options = BatchOptions(grade=_options(**common, default_isolation="auto"))
+    options = BatchOptions(grade=grade_options(**common, default_isolation="auto"))
     sandbox = detect(options.grade.isolation)
     if not sandbox.strong:
         console.print(f"[yellow]No sandbox here; the bundled examples are trusted code, so they are graded at "
                       f"isolation {sandbox.description}[/]", highlight=False)
-    with _user_errors():
+    with user_errors():
         for spec in api.list_assignments():
-            with _batch_progress(spec.name) as (on_start, on_result):
+            with batch_progress(spec.name) as (on_start, on_result):
                 run = run_batch(spec, spec.path.parent / "examples", out / spec.name, options,
                                 on_start=on_start, on_result=on_result)
             rows += [(f"{spec.name}/{e.source}", e.result, Path(spec.name) / e.report) for e in run.result.graded]
         written = api.list_written()
         for spec in written:
-            with _batch_progress(spec.name) as (on_start, on_result):
+            with batch_progress(spec.name) as (on_start, on_result):
                 run = run_written_batch(spec, spec.path.parent / "examples", out / spec.name, options,
                                         on_start=on_start, on_result=on_result)
             rows += [(f"{spec.name}/{e.source}", e.result, Path(spec.name) / e.report) for e in run.result.graded]
@@ -416,11 +338,11 @@ def record(assignment: str, protocol: str, seeds: int, metrics_only: bool, **com
     device class: the device that grades is judged against the recording made on its kind)."""
     from grader.record import record_reference
 
-    with _user_errors():
+    with user_errors():
         spec = api.find_assignment(assignment)
-        with _progress(f"recording {spec.name}") as progress:
+        with check_progress(f"recording {spec.name}") as progress:
             try:
-                record_reference(spec, protocol=protocol, seeds=seeds, options=_options(**common),
+                record_reference(spec, protocol=protocol, seeds=seeds, options=grade_options(**common),
                                      progress=progress, log=console.print, metrics_only=metrics_only)
             except RuntimeError as exc:  # the reference failed a check, or a check cannot run here
                 errors.print(f"error: {exc}", highlight=False, markup=False)
