@@ -170,6 +170,23 @@ def test_graded_overridden_and_edited_work_reaches_the_exports_only_once_release
         assert words in audit
 
 
+def test_a_written_hand_in_regraded_is_read_again_and_keeps_its_rubric_marks(batch: Path, tmp_path: Path) -> None:
+    keys = Secrets()
+    client = _client(batch, keys)
+    assert _grade(client, keys, "1a", "mallory", ["sliding"]).status_code == 303
+    (tmp_path / "in" / "mallory.md").write_text((CONCEPTUAL / "examples" / "partial.md").read_text())
+    assert client.post("/regrade", follow_redirects=False, data={
+        "csrf": keys.csrf, "student": [student_key("mallory")]}).status_code == 303
+    deadline = time.monotonic() + 60
+    while not (status := client.get("/regrade/status").json())["finished"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert status["done"] == 1 and not status["errors"], status
+    audit = client.get("/audit").text
+    assert "answers read again: 2 of 4 answered; rubric marks kept" in audit, audit
+    assert re.search(r'value="sliding" data-key="\d" checked', client.get(f"/grade/1a/{student_key('mallory')}").text)
+    assert "the best activation function" in client.get(f"/grade/1d/{student_key('mallory')}").text
+
+
 def test_killed_mid_edit_and_started_again_nothing_saved_is_lost(batch: Path) -> None:
     def start() -> tuple[subprocess.Popen, str]:
         proc = subprocess.Popen([sys.executable, "-m", "grader", "serve", str(batch), "--port", "0"], cwd=REPO,

@@ -1,7 +1,8 @@
 """Regrading chosen students from the workspace: in a background thread, one hand-in after another, with the
 current spec and reference and the options the batch graded with; the page polls the progress. Each new
 result goes to the batch's results table, class.json and the exports (grader.workspace.publish), and to the
-audit table with the old and new score. Rubric marks and overrides are kept: they belong to the student."""
+audit table with the old and new score (for written answers, how many are answered). Rubric marks and
+overrides are kept: they belong to the student."""
 from __future__ import annotations
 
 import threading
@@ -10,8 +11,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from grader.results import EntryStatus, SubmissionResult
+from grader.results import EntryStatus, Status, SubmissionResult
 from grader.workspace import INSTRUCTOR_REPORT
+from grader.written import is_written, load_written
 
 if TYPE_CHECKING:
     from grader.serve.app import Workspace
@@ -53,7 +55,6 @@ class Regrader:
     def _grader(self) -> Callable[[Path], tuple[SubmissionResult, Callable[[], None]]]:
         """A function grading one hand-in: (its result, a function that stores it in the results table)."""
         from grader.workspace import grade_options_from_dict
-        from grader.written import is_written, load_written
 
         spec_path = Path(self.space.settings.assignment_spec)
         if is_written(spec_path):
@@ -86,6 +87,7 @@ class Regrader:
         start = time.monotonic()
         try:
             grade = self._grader()
+            written = is_written(Path(self.space.settings.assignment_spec))
             for key in keys:
                 entry = self.space.entries[key]
                 self.progress.current = entry.student.name
@@ -103,11 +105,21 @@ class Regrader:
                             status=EntryStatus.LOAD_ERROR if result.load_error else EntryStatus.GRADED,
                             report=entry.report or f"students/{key}/{INSTRUCTOR_REPORT}"))
                         self.space.republish()
-                        self.space.grades.record("regrade", entry.student.id, "none" if old is None else f"{old:g}",
-                                                 f"{result.score:g} of {result.max_score:g}", who=self.space.who)
+                        self.space.grades.record("regrade", entry.student.id, *_audit_values(old, result, written),
+                                                 who=self.space.who)
                 self.progress.done += 1
         except Exception as exc:  # noqa: BLE001 - the page must say what went wrong; the server goes on
             self.progress.errors.append(f"the regrade stopped: {type(exc).__name__}: {exc}")
         finally:
             self.progress.current, self.progress.finished = "", True
             self.progress.seconds = round(time.monotonic() - start, 1)
+
+
+def _audit_values(old: float | None, result: SubmissionResult, written: bool) -> tuple[str, str]:
+    """The audit row's before and after: the autograded score, or for written answers (which the autograder
+    does not score) how many questions the hand-in answers now."""
+    if written:
+        answered = sum(c.status is Status.UNGRADED for c in result.checks)
+        return "answers as read before", f"answers read again: {answered} of {len(result.checks)} answered; " \
+                                         "rubric marks kept"
+    return "none" if old is None else f"{old:g}", f"{result.score:g} of {result.max_score:g}"
