@@ -2,7 +2,8 @@
 GPU bound in, fork-server children that each make their own CUDA context, and a class sharing one GPU
 with a submission that grabs all its memory. Run on a GPU machine by benchmarks/gpu.sh; skipped here.
 
-The first tests need no GPU: which recording judges a submission, the guard without NVML, the regrade rule."""
+The first tests need no GPU: which recording judges a submission, that every training protocol has a GPU
+recording with its provenance, the default job count on a GPU, the guard without NVML, the regrade rule."""
 from __future__ import annotations
 
 import json
