@@ -21,6 +21,7 @@ P, F, H = "passed", "failed", "partial"
 CORPUS = {
     "correct": ([P, P, P, P, P], [2, 3, 1, 2, 2]),
     "public_zero_grad_after_step": ([P, P, P, P, P], [2, 3, 1, 2, 2]),
+    "harmless_workers_tqdm_forward": ([P, P, P, P, P], [2, 3, 1, 2, 2]),
     "no_zero_grad": ([P, F, P, P, P], [2, 0, 1, 2, 2]),
     "zero_grad_after_backward": ([P, F, P, P, P], [2, 0, 1, 2, 2]),
     "step_before_backward": ([P, F, P, P, P], [2, 0, 1, 2, 2]),

@@ -86,7 +86,8 @@ class Sandbox:
             return argv
         cmd = [bwrap_command(), "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
-               "--perms", "1777", "--tmpfs", "/tmp"]
+               "--perms", "1777", "--tmpfs", "/tmp",  # and a /dev/shm of its own, where a DataLoader's worker
+               "--perms", "1777", "--tmpfs", "/dev/shm"]  # processes (num_workers=2) pass their batches
         for system_dir in ("/usr", "/etc", "/opt/conda"):
             if Path(system_dir).is_dir() and not _is_hidden(Path(system_dir)):
                 cmd += ["--ro-bind", system_dir, system_dir]

@@ -105,17 +105,34 @@ def instrument_optimizer(optimizer: torch.optim.Optimizer, log: CallLog) -> torc
     return optimizer
 
 
-def watch_forward(model: nn.Module, log: CallLog, device: str) -> Any:
-    """Log every forward: the model's mode, autograd, and whether the batch arrived on `device` as a
-    plain tensor (moved by the loop) or still as the loader's TracedBatch. Returns the hook's handle."""
+class ForwardWatch:
+    """Logs every forward of a model: its mode, autograd, and whether the batch arrived on `device` as a plain
+    tensor (moved by the loop) or still as the loader's TracedBatch. It wraps the model's own `forward`, so
+    `model.forward(x)` (the Udacity course's habit) is seen as well as `model(x)`; `remove()` puts it back."""
 
-    def before(module: nn.Module, inputs: tuple[Any, ...]) -> None:
-        x = inputs[0] if inputs else None
-        log.add("forward", training=module.training, grad=torch.is_grad_enabled(),
-                moved=isinstance(x, torch.Tensor) and not isinstance(x, TracedBatch),
-                device=str(x.device) if isinstance(x, torch.Tensor) else "", wanted=device)
+    def __init__(self, model: nn.Module, log: CallLog, device: str) -> None:
+        self.model, self.own = model, model.__dict__.get("forward")
+        original = model.forward
 
-    return model.register_forward_pre_hook(before)
+        def forward(*inputs: Any, **kwargs: Any) -> Any:
+            x = inputs[0] if inputs else None
+            log.add("forward", training=model.training, grad=torch.is_grad_enabled(),
+                    moved=isinstance(x, torch.Tensor) and not isinstance(x, TracedBatch),
+                    device=str(x.device) if isinstance(x, torch.Tensor) else "", wanted=device)
+            return original(*inputs, **kwargs)
+
+        model.forward = forward
+
+    def remove(self) -> None:
+        if self.own is None:
+            del self.model.forward
+        else:
+            self.model.forward = self.own
+
+
+def watch_forward(model: nn.Module, log: CallLog, device: str) -> ForwardWatch:
+    """Start logging the model's forwards (ForwardWatch)."""
+    return ForwardWatch(model, log, device)
 
 
 def plain_number(value: Any) -> dict[str, Any]:
