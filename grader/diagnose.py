@@ -67,9 +67,10 @@ RULES = (
     _rule(Cause.REMOVED_API, r"No module named 'torch\._six'",
           "`torch._six` was removed from PyTorch", "use `math.inf` and `collections.abc` instead of `torch._six`"),
     _rule(Cause.MISSING_PACKAGE, r"ModuleNotFoundError: No module named '([^']+)'",
-          "the grader does not have the package `{0}`", "remove `import {0}` if your model does not need it; "
-          "instructors can allow a package by installing it into the grader's Python environment "
-          "(`pip install {1}`), which the sandbox sees read-only"),
+          "the grader does not have the package `{0}`", "if `{0}` is a file of your own (`{0}.py`), hand it in "
+          "beside this one, as a folder or a zip; otherwise remove the import of `{0}` if your code does not need "
+          "it (instructors can allow a package by installing it into the grader's Python environment: "
+          "`pip install {1}`, which the sandbox sees read-only)"),
     _rule(Cause.NO_NETWORK, r"URLError|gaierror|Name or service not known|Temporary failure in name resolution|"
           r"Network is unreachable|ConnectionError|HTTPError|urlopen|Error downloading",
           "the grader has no network, so nothing can be downloaded (no data, no pretrained weights)",
@@ -150,9 +151,13 @@ def _failure_diagnosis(failure: TopLevelFailure, import_budget: float, notebook:
 
 
 def not_run_diagnosis(name: str, statement: str) -> Diagnosis:
-    """A name the graded code needs, set by a top-level statement that did not run."""
-    return Diagnosis(Cause.NOT_RUN.value, f"{name} was set by {statement}, which did not run",
-                     f"set {name} with a plain value (e.g. `{name} = 10`) in a line of its own, or pass it as an "
+    """A name the graded code needs, set by a top-level statement that did not run (an import that failed, or
+    a line that raised)."""
+    if re.search(r"\(`(import|from) ", statement):
+        return Diagnosis(Cause.NOT_RUN.value, f"the name `{name}` comes from {statement}, an import that failed",
+                         f"the import's own error is explained above: once it imports, `{name}` is defined")
+    return Diagnosis(Cause.NOT_RUN.value, f"the name `{name}` was set by {statement}, which did not run",
+                     f"set `{name}` with a plain value (e.g. `{name} = 10`) in a line of its own, or pass it as an "
                      "argument with a default")
 
 
