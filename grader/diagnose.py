@@ -225,4 +225,8 @@ def check_diagnosis(message: str, traceback: str, failure: TopLevelFailure | Non
         return not_run_diagnosis(name.group(1), failure.not_run[name.group(1)])
     exception, _, rest = message.partition(": ")
     found = diagnose(exception, rest, traceback, notebook=notebook)
+    if found.cause == Cause.MISSING_DATA.value:  # raised inside a function the grader called, not at the top level
+        return Diagnosis(found.cause, found.summary, "the grader calls your functions where your files are not: "
+                         "read only the paths they are given (such as `root`), write under /tmp, and load no file "
+                         "of your own machine")
     return None if found.cause in (Cause.OTHER.value, Cause.EXIT.value, Cause.SYNTAX.value) else found

@@ -76,7 +76,7 @@ CASES = {
     },
     "training_loop": {
         "chat_uos_tensor_count_without_no_grad": ("PPPHF", CLEAN, []),
-        "colab_nll_loss_instead_of_criterion": ("EFFPP", SALVAGED, ["missing data file"]),
+        "colab_nll_loss_instead_of_criterion": ("EFFPP", SALVAGED, ["missing data file", "missing data file"]),
         "homework_week9_no_modes_running_loss_reset": ("FPPFF", SALVAGED, ["missing package"]),
         "kuangliu_progress_bar_from_local_utils": ("PEEEE", SALVAGED, ["missing package",
                                                                       "needs a line that did not run"]),

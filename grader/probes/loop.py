@@ -189,6 +189,9 @@ def loop_bug(kinds: list[str]) -> tuple[str, str]:
     count = {k: kinds.count(k) for k in ("forward", "criterion", "backward", "zero_grad", "step")}
     if not count["forward"]:
         return "train_one_epoch never called the model", "iterate over the loader: for images, labels in loader: ..."
+    if not count["criterion"]:
+        return ("the criterion passed to train_one_epoch is never called: the loss comes from somewhere else "
+                "(e.g. F.nll_loss)"), "compute loss = criterion(outputs, labels) with the criterion you are given"
     if not count["backward"]:
         return "loss.backward() is never called on the criterion's loss, so no gradient is computed", CHAPTER_LOOP
     if not count["step"]:
@@ -324,7 +327,11 @@ def judge_evaluate_counts(ctx: JudgeContext) -> Verdict:
                        "divide by the number of images"),
                       (100 * correct / total, "a percentage; the brief asks for a number in [0, 1]",
                        "return correct / total, not 100 * correct / total")]
-        what = next(((words, hint) for cand, words, hint in candidates if abs(value - cand) < 1e-6), None)
+        matches = [(words, hint) for cand, words, hint in candidates if abs(value - cand) < 1e-6]
+        what = matches[0] if len(matches) == 1 else None
+        if len(matches) > 1:  # e.g. no correct prediction in the short last batch: two bugs give the same value
+            what = ("one of these, which give the same value here: " + "; or ".join(w for w, _ in matches),
+                    "; or ".join(h for _, h in matches))
         if what is None:
             changed_hint = " (the model ran in training mode: Dropout changed its predictions)" if m["changed"] else ""
             what = (f"{value:.4f}; the model classifies {correct} of {total} correctly = {correct / total:.4f}"
