@@ -83,7 +83,8 @@ def _problems(name: str, got: dict[str, Any], size: int, shuffled: bool) -> list
                                                   "transform gives float32 [64, 1, 28, 28]"))
     if abs(got["min"] + 1) > 1e-3 or abs(got["max"] - 1) > 1e-3:
         scale = ("[0, 1]: ToTensor without Normalize((0.5,), (0.5,))" if abs(got["min"]) < 1e-3 else
-                 "normalised with MNIST's own mean and std (0.1307, 0.3081)" if abs(got["min"] + 0.4242) < 1e-3
+                 "[-0.424, 2.821]: normalised with MNIST's own mean and std (0.1307, 0.3081)"
+                 if abs(got["min"] + 0.4242) < 1e-3
                  else f"[{got['min']:.3f}, {got['max']:.3f}]")
         problems.append((f"the {name} images' values span {scale}; the chapter's transform gives [-1, 1]",
                          "transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])"))
