@@ -73,9 +73,9 @@ def _train(ctx: MeasureContext, model: Any, loader: Any, log: Any, lenient: bool
     put right (only the steps check, which names that bug, refuses it)."""
     import torch
 
-    from grader.probes.spies import SpyCriterion, instrument_optimizer, watch_forward
+    from grader.probes.spies import ForwardWatch, SpyCriterion, instrument_optimizer
 
-    handle = watch_forward(model, log, ctx.device)
+    handle = ForwardWatch(model, log, ctx.device)
     optimizer = instrument_optimizer(torch.optim.Adam(model.parameters(), lr=LR), log)
     try:
         return _call(ctx, "train_one_epoch", model, loader, SpyCriterion(log, lenient), optimizer, device=ctx.device)
@@ -112,7 +112,7 @@ def measure_train_loss(ctx: MeasureContext, params: dict[str, Any]) -> dict[str,
 def measure_loop_modes(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
     """evaluate, then train_one_epoch, then evaluate again, on a model with BatchNorm and Dropout: the
     model's mode, autograd and where each batch came from at every forward."""
-    from grader.probes.spies import Batches, CallLog, watch_forward
+    from grader.probes.spies import Batches, CallLog, ForwardWatch
 
     images, labels = _train_slice(ctx, 32)
     model = _model(ctx, "mnist_bn_dropout")
@@ -123,7 +123,7 @@ def measure_loop_modes(ctx: MeasureContext, params: dict[str, Any]) -> dict[str,
         if phase == "train_one_epoch":
             _train(ctx, model, loader, log)
         else:
-            handle = watch_forward(model, log, ctx.device)
+            handle = ForwardWatch(model, log, ctx.device)
             try:
                 _call(ctx, "evaluate", model, loader, device=ctx.device)
             finally:

@@ -130,11 +130,6 @@ class ForwardWatch:
             self.model.forward = self.own
 
 
-def watch_forward(model: nn.Module, log: CallLog, device: str) -> ForwardWatch:
-    """Start logging the model's forwards (ForwardWatch)."""
-    return ForwardWatch(model, log, device)
-
-
 def plain_number(value: Any) -> dict[str, Any]:
     """What a loop returned, described for the parent: its type, its value, whether it holds a graph."""
     if isinstance(value, bool):

@@ -52,12 +52,12 @@ class Regrader:
         self._thread = threading.Thread(target=self._run, args=(keys,), daemon=True)
         self._thread.start()
 
-    def _grader(self) -> Callable[[Path], tuple[SubmissionResult, Callable[[], None]]]:
+    def _grader(self, written: bool) -> Callable[[Path], tuple[SubmissionResult, Callable[[], None]]]:
         """A function grading one hand-in: (its result, a function that stores it in the results table)."""
         from grader.workspace import grade_options_from_dict
 
         spec_path = Path(self.space.settings.assignment_spec)
-        if is_written(spec_path):
+        if written:
             from grader.written_batch import grade_written
 
             written = load_written(spec_path)
@@ -86,8 +86,8 @@ class Regrader:
     def _run(self, keys: list[str]) -> None:
         start = time.monotonic()
         try:
-            grade = self._grader()
             written = is_written(Path(self.space.settings.assignment_spec))
+            grade = self._grader(written)
             for key in keys:
                 entry = self.space.entries[key]
                 self.progress.current = entry.student.name
