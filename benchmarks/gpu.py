@@ -92,7 +92,7 @@ def environment(device: str) -> dict[str, Any]:
     import torch
 
     from grader.execute.sandbox import bwrap_command, detect
-    from grader.gpu import gpu_info
+    from grader.execute.gpu import gpu_info
 
     info = gpu_info()
     smi = _sh("nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader") \
@@ -168,7 +168,7 @@ def chapter_vs_protocol(device: str, small: bool, data_root: Path, cache: Path) 
     import torch
 
     from grader import data
-    from grader.train import _optimizer, get_protocol, load_staged, predict, train_model
+    from grader.training.train import _optimizer, get_protocol, load_staged, predict, train_model
 
     staged = data.stage("cifar10", data_root, cache)
     train = data.load_split("cifar10", data_root, train=True)

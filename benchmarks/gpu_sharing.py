@@ -50,7 +50,7 @@ def phases(staged: Path, device: str, protocols: list[str], small: bool, barrier
     mark("context")
     import runpy
 
-    from grader.train import get_protocol, load_staged, predict, train_model
+    from grader.training.train import get_protocol, load_staged, predict, train_model
     tensors = load_staged(staged, device, dataset="cifar10")
     model_class = runpy.run_path(str(REPO / "reference" / "cifar_simplecnn" / "solution.py"))["SimpleCNN"]
     mark("data_to_device")

@@ -14,18 +14,18 @@ from pathlib import Path
 from typing import Any, Callable
 
 from grader import __version__
-from grader.compare import verdict_for
+from grader.judge.compare import verdict_for
 from grader.contract import CheckJob, CheckOutcome, ChildJob, ChildReport, Limits, OutcomeKind
-from grader.data import DATASETS, StagedDataset, resolve_data_root, stage
-from grader.diagnose import check_diagnosis, run_info
+from grader.training.data import DATASETS, StagedDataset, resolve_data_root, stage
+from grader.judge.diagnose import check_diagnosis, run_info
 from grader.execute.executor import Executor, OneOffChild
 from grader.execute.sandbox import PACKAGE_PARENT, Sandbox, detect
-from grader.gpu import GIB, gpu_info
-from grader.load import Submission, SubmissionError, defined_names, load_submission
+from grader.execute.gpu import GIB, gpu_info
+from grader.submission.load import Submission, SubmissionError, defined_names, load_submission
 from grader.probes import PROBES
 from grader.probes.base import JudgeContext, Verdict
 from grader.results import CheckResult, RunInfo, Status, SubmissionResult
-from grader.score import check_result
+from grader.judge.score import check_result
 from grader.spec import AssignmentSpec, Check, SpecError, load_spec
 from grader.written import WrittenSpec, is_written, load_written
 
@@ -314,7 +314,7 @@ def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = No
 def _regrade_contended(grading: Grading, submission: Submission, report: ChildReport,
                        executor: Executor | None) -> ChildReport:
     """Measure the submission once more when a check crashed or met a GPU error while another grading process
-    held more than its share of the GPU (grader.gpu): a neighbour's hog must not cost it points."""
+    held more than its share of the GPU (grader.execute.gpu): a neighbour's hog must not cost it points."""
     said = [report.load_error, report.stderr[-4000:],
             *(o.message + "\n" + o.traceback for o in report.outcomes.values())]
     crashed = any(o.kind is OutcomeKind.CRASHED for o in report.outcomes.values())
@@ -329,7 +329,7 @@ def _regrade_contended(grading: Grading, submission: Submission, report: ChildRe
 
 
 def judge(grading: Grading, report: ChildReport, defined: set[str], *, notebook: bool) -> tuple[list[CheckResult], RunInfo]:
-    """Every check's result, and how the file ran with the root causes of what failed (grader.diagnose):
+    """Every check's result, and how the file ran with the root causes of what failed (grader.judge.diagnose):
     a check that failed for a cause the report explains once gets that cause's fix as its hint."""
     spec, device, reference, staged = grading.spec, grading.device, grading.reference, grading.staged
     verdicts, found = {}, []

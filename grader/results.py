@@ -12,7 +12,7 @@ class Status(str, Enum):
     """Outcome of one check."""
 
     PASSED = "passed"      # full points
-    PARTIAL = "partial"    # some points (partial credit rules in grader.score)
+    PARTIAL = "partial"    # some points (partial credit rules in grader.judge.score)
     FAILED = "failed"      # ran, measured, wrong
     ERROR = "error"        # the submission raised, or its measurement was unreadable
     TIMEOUT = "timeout"    # stopped at a deadline (or not reached because of one)
@@ -32,10 +32,10 @@ class RunStatus(str, Enum):
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """One root cause of a failure, with a one-line fix (grader.diagnose)."""
+    """One root cause of a failure, with a one-line fix (grader.judge.diagnose)."""
 
     cause: str
-    """A `grader.diagnose.Cause` value, e.g. 'no network'."""
+    """A `grader.judge.diagnose.Cause` value, e.g. 'no network'."""
     summary: str
     """What happened and where, e.g. "line 36 (`trainset = ...`) raised URLError: the grader has no network"."""
     fix: str

@@ -6,7 +6,7 @@ the hand-in), points, a word limit and rubric items (points, positive or negativ
 keywords). A hand-in is a Markdown file where each answer follows a heading that starts with the question's
 id (`## 1a` or `## 1a. Explain how ...`), or a notebook whose answer cells carry the id as a cell tag (or start
 with such a heading). `extract_answers` finds each answer or says why there is none; the answers are graded in
-`grader serve` (grader.manual), never automatically: the keyword hint only helps the reader.
+`grader serve` (grader.classroom.manual), never automatically: the keyword hint only helps the reader.
 """
 from __future__ import annotations
 

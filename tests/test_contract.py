@@ -202,8 +202,8 @@ def _cifar_check(probe: str = "output_shape"):
     (CheckOutcome(kind=OutcomeKind.MEASURED, data={"points": 100, "passed": True}), "error"),  # malformed
 ], ids=lambda value: value.kind.value if isinstance(value, CheckOutcome) else value)
 def test_only_a_clean_measurement_can_earn_points(outcome: CheckOutcome, status: str) -> None:
-    from grader.compare import verdict_for
-    from grader.score import check_result
+    from grader.judge.compare import verdict_for
+    from grader.judge.score import check_result
 
     check = _cifar_check()
     verdict = verdict_for(check, outcome, expected={"outputs": []}, defined={"SimpleCNN"}, entry=("SimpleCNN",))
@@ -214,7 +214,7 @@ def test_only_a_clean_measurement_can_earn_points(outcome: CheckOutcome, status:
 def test_a_verdict_marked_as_an_error_earns_nothing_whatever_its_fraction() -> None:
     from grader.probes.base import Verdict
     from grader.results import Status
-    from grader.score import check_result
+    from grader.judge.score import check_result
 
     result = check_result(_cifar_check(), Verdict(1.0, "x", "y", status=Status.ERROR), seconds=0, timeout=1, output="")
     assert result.status is Status.ERROR and result.points == 0.0

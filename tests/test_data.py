@@ -1,4 +1,4 @@
-"""grader.data against the real datasets (GRADER_DATA, default /work/shared/datasets)."""
+"""grader.training.data against the real datasets (GRADER_DATA, default /work/shared/datasets)."""
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +15,7 @@ import torch
 from torchvision import datasets
 
 from grader import data
-from grader.data import DATASETS, STAGED_FILES, DataNotFoundError
+from grader.training.data import DATASETS, STAGED_FILES, DataNotFoundError
 
 ROWS = 300  # rows written per official batch file
 

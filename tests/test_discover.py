@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SUBMISSIONS
-from grader.discover import (Discovery, DiscoveryError, Handin, RosterError, discover, extract_zip,
+from grader.classroom.discover import (Discovery, DiscoveryError, Handin, RosterError, discover, extract_zip,
                              read_roster)
-from grader.load import load_submission
+from grader.submission.load import load_submission
 from grader.results import Student
 
 CORPUS = SUBMISSIONS / "cifar_simplecnn"

@@ -21,7 +21,7 @@ from conftest import SUBMISSIONS, nobody_processes, run_cli
 from slurm_cluster import slurm  # noqa: F401 - the fixture
 
 from grader import api
-from grader.batch import BatchOptions, run_batch
+from grader.classroom.batch import BatchOptions, run_batch
 from grader.execute.cluster import DaskCluster
 
 STATIC = "output_shape,architecture,layer_shapes,gradient_flow,reference_gradients"

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from conftest import REPO, SUBMISSIONS, run_cli
 from torch import nn
 
-from grader.gpu import GpuGuard, memory_use
+from grader.execute.gpu import GpuGuard, memory_use
 from grader.probes.training import recording_for
 
 GPU = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (benchmarks/gpu.sh runs these)")
@@ -56,7 +56,7 @@ def test_every_training_protocol_has_a_gpu_recording_with_its_provenance() -> No
 @pytest.mark.parametrize("cores, on_cpu, on_gpu", [(2, 2, 2), (16, 8, 12), (64, 8, 12)])
 def test_a_batch_on_a_gpu_defaults_to_more_jobs(monkeypatch: pytest.MonkeyPatch, cores: int, on_cpu: int,
                                                 on_gpu: int) -> None:
-    from grader.batch import default_jobs
+    from grader.classroom.batch import default_jobs
 
     monkeypatch.setattr("os.cpu_count", lambda: cores)
     assert (default_jobs("cpu"), default_jobs("cuda")) == (on_cpu, on_gpu)
@@ -79,7 +79,7 @@ def test_a_gpu_failure_beside_a_hog_is_regraded_once(contended: bool, message: s
     its share is measured again; without contention, or for an error of the submission's own, it is not."""
     from grader import api
     from grader.contract import CheckOutcome, ChildReport, OutcomeKind
-    from grader.load import load_submission
+    from grader.submission.load import load_submission
 
     spec = api.find_assignment("cifar_simplecnn")
     grading = api.prepare_grading(spec, api.GradeOptions(device="cpu", isolation="auto", only=("output_shape",)))
@@ -116,7 +116,7 @@ class CifarCNN(nn.Module):
 @pytest.fixture(scope="module")
 def cifar_on_gpu(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     from grader import data
-    from grader.train import load_staged
+    from grader.training.train import load_staged
 
     staged = data.stage("cifar10", data.resolve_data_root(None), tmp_path_factory.mktemp("staged"))
     return staged, load_staged(staged.directory, "cuda", dataset="cifar10")
@@ -129,7 +129,7 @@ def test_graph_replays_the_eager_step(cifar_on_gpu) -> None:  # noqa: ANN001
     order in which the GPU's convolution kernels sum (after 64 steps on an H100: 2.4e-4 on one run, 1.5e-3 on 4
     of 4,608 weights on another, so each tensor is compared as a whole); a stale or repeated batch would put
     them far apart."""
-    from grader.train import _optimizer, get_protocol, train_model
+    from grader.training.train import _optimizer, get_protocol, train_model
 
     _, tensors = cifar_on_gpu
     protocol = replace(get_protocol("cifar10", "quick"), epochs=1, train_subset=4096)
@@ -149,7 +149,7 @@ def test_graph_replays_the_eager_step(cifar_on_gpu) -> None:  # noqa: ANN001
 @pytest.mark.gpu
 def test_predictions_on_the_gpu_from_images_staged_on_the_cpu(cifar_on_gpu) -> None:  # noqa: ANN001
     """The training_loop probe trains through a DataLoader over CPU tensors, then predicts on the GPU."""
-    from grader.train import load_staged, predict
+    from grader.training.train import load_staged, predict
 
     staged, on_gpu = cifar_on_gpu
     model = CifarCNN().cuda()
@@ -160,7 +160,7 @@ def test_predictions_on_the_gpu_from_images_staged_on_the_cpu(cifar_on_gpu) -> N
 @GPU
 @pytest.mark.gpu
 def test_a_model_that_syncs_in_forward_falls_back_to_eager_and_still_learns(cifar_on_gpu) -> None:  # noqa: ANN001
-    from grader.train import get_protocol, train_and_predict
+    from grader.training.train import get_protocol, train_and_predict
 
     staged, tensors = cifar_on_gpu
     torch.manual_seed(0)

@@ -21,11 +21,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from conftest import REPO, SUBMISSIONS, run_cli
-from grader.batch import BatchOptions
+from grader.classroom.batch import BatchOptions
 from grader.serve.app import create_app, student_key
 from grader.serve.gate import MAX_FORM_BYTES, Secrets
 from grader.written import load_written
-from grader.written_batch import run_written_batch
+from grader.classroom.written_batch import run_written_batch
 
 CONCEPTUAL = REPO / "assignments" / "conceptual"
 HOSTILE = "<script>alert('name')</script>"

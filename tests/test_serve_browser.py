@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from grader.batch import BatchOptions
+from grader.classroom.batch import BatchOptions
 from grader.written import load_written
-from grader.written_batch import run_written_batch
+from grader.classroom.written_batch import run_written_batch
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium (Debian: apt-get install chromium)")

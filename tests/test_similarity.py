@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REPO, SUBMISSIONS
 from grader.results import SimilarPair
-from grader.similarity import similar_pairs, submission_code
+from grader.classroom.similarity import similar_pairs, submission_code
 
 IDENTICAL = "identical after normalising names, comments and layout"
 CNN_RENAMES = {"x": "inp", "conv1": "c1", "conv2": "c2", "fc1": "hidden", "fc2": "out", "pool": "down"}

@@ -1,4 +1,4 @@
-"""grader.train with the chapter's models on real, staged data (GRADER_DATA, default /work/shared/datasets)."""
+"""grader.training.train with the chapter's models on real, staged data (GRADER_DATA, default /work/shared/datasets)."""
 from __future__ import annotations
 
 import math
@@ -12,8 +12,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from grader import data, train
-from grader.data import DataNotFoundError
-from grader.train import PROTOCOLS, StagedTensors, get_protocol, load_staged, train_and_predict, train_model
+from grader.training.data import DataNotFoundError
+from grader.training.train import PROTOCOLS, StagedTensors, get_protocol, load_staged, train_and_predict, train_model
 
 
 class MnistCNN(nn.Module):

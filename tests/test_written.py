@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO, run_cli
 from grader.probes.base import SpecError
 from grader.written import MAX_HANDIN_BYTES, extract_answers, load_written, mentioned
-from grader.written_batch import grade_written
+from grader.classroom.written_batch import grade_written
 
 CONCEPTUAL = REPO / "assignments" / "conceptual"
 SPEC = load_written(CONCEPTUAL / "assignment.toml")

@@ -67,7 +67,7 @@ def _relay_events(fifo: Path, channel: Any) -> None:
 
 def _failure(number: int, source: str, ename: str, evalue: str, traceback: str, budget: bool = False) -> dict[str, Any]:
     """A failed cell, in the fields of the parent's TopLevelFailure."""
-    from grader.notebook import first_line
+    from grader.submission.notebook import first_line
 
     return {"cell": number, "where": f"cell {number}", "source": first_line(source), "exception": ename,
             "message": evalue, "traceback": traceback, "budget": budget}
@@ -107,7 +107,7 @@ def _run_cells(client: Any, notebook: Any, cell_timeout: float) -> dict[str, Any
     """Execute the graded cells in order; the failure that stopped execution ({} if none)."""
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    from grader.notebook import graded_cells
+    from grader.submission.notebook import graded_cells
 
     for number, cell in graded_cells(notebook):
         try:
@@ -196,7 +196,7 @@ def _execute(client: Any, notebook: Any, source: str) -> None:
 def _salvage(client: Any, notebook: Any, failure: dict[str, Any], view: ChildView) -> dict[str, Any]:
     """Run the definitions of the cells from the failed one on, in the kernel (grader.child.salvage);
     the salvaged event's report fields."""
-    from grader.notebook import graded_cells
+    from grader.submission.notebook import graded_cells
 
     plan = Path(os.environ.get("HOME", "/tmp")) / "salvage-plan.json"
     result = plan.with_name("salvage-result.json")

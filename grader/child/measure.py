@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.contract import CheckError, CheckJob, CheckStarted, ChildView, Measured, MeasureFailed, Missing, Progress
-from grader.tensors import split_tensors
+from grader.contract.tensors import split_tensors
 
 _exact_type = type  # captured before any student code runs
 

@@ -155,7 +155,7 @@ def _load(view: ChildView, channel: Channel) -> dict[str, Any] | None:
 
 def _cap_gpu_memory(torch: Any, share: int) -> None:
     """Make PyTorch's allocator refuse more than this child's share of the GPU (less a CUDA context's
-    overhead); the parent's NVML guard (grader.gpu) stops whatever gets past it."""
+    overhead); the parent's NVML guard (grader.execute.gpu) stops whatever gets past it."""
     total = torch.cuda.get_device_properties(0).total_memory
     torch.cuda.set_per_process_memory_fraction(max(share - CUDA_CONTEXT_BYTES, share // 2) / total)
 

@@ -25,7 +25,7 @@ from grader import __version__
 from grader.contract import PROTOCOL, ChildJob, ChildReport
 from grader.execute.executor import ClusterError, ForkServerChild
 from grader.execute.sandbox import detect
-from grader.tensors import load_tensors, restore_tensors, split_tensors, tensor_bytes
+from grader.contract.tensors import load_tensors, restore_tensors, split_tensors, tensor_bytes
 
 PLUGIN = "cnn-grader"
 

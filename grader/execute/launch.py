@@ -20,7 +20,7 @@ from grader.execute.pump import ChildProcess, pump
 from grader.execute.reaper import kill_registered, start_registered
 from grader.execute.sandbox import CHILD_ROOT, PACKAGE_PARENT, Mount, Sandbox, child_env, rlimits_for
 from grader.execute.session import EventFn, Session
-from grader.gpu import GpuGuard
+from grader.execute.gpu import GpuGuard
 from grader.processes import apply_rlimits, process_tree
 
 

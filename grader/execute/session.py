@@ -26,7 +26,7 @@ from grader.contract import (
     Progress,
     TopLevelFailure,
 )
-from grader.tensors import restore_tensors
+from grader.contract.tensors import restore_tensors
 
 SALVAGE_SECONDS = 30.0
 """Charged seconds a .py child gets, beyond its import budget, to salvage its definitions."""

@@ -131,7 +131,7 @@ class JudgeContext:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A judged check before points are assigned (grader.score does that)."""
+    """A judged check before points are assigned (grader.judge.score does that)."""
 
     fraction: float
     """Share of the check's points earned, 0..1."""

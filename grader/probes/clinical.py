@@ -4,7 +4,7 @@ a screening test: sensitivity (pneumonia found), specificity (normal X-rays left
 
 It runs only where the real dataset (Kermany et al. 2018) is under the data root and the ResNet50 weights are
 in torchvision's cache; elsewhere the check is SKIPPED with where each goes. The parent stages the training
-X-rays as they are and the test X-rays unlabeled (grader.data), so the child returns a probability of
+X-rays as they are and the test X-rays unlabeled (grader.training.data), so the child returns a probability of
 pneumonia per test image and only the parent, which holds the labels, scores them.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader.data import xray_missing
+from grader.training.data import xray_missing
 from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, Verdict
 from grader.probes.transfer import build_student_model, imagenet_weights, weights_missing
 

@@ -1,7 +1,7 @@
 """Feature-map probes (exercise 2c): `feature_maps(model, images)` returns the activations of a
 model's first Conv2d, `plot_feature_maps(maps)` draws them, one panel per channel.
 
-The grader builds the model itself (grader.models, weights seeded in the parent) and feeds it the
+The grader builds the model itself (grader.training.models, weights seeded in the parent) and feeds it the
 first real CIFAR-10 test images. Besides the submission's answer, the child records the grader's
 own candidates on the same model and images (the first conv's output before and after its ReLU,
 after pooling, the second conv's output): the parent judges against the *reference's* recorded
@@ -44,7 +44,7 @@ def fmt_shape(shape: Any) -> str:
 
 def prepare_fixture(_build_reference: Any, params: dict[str, Any]) -> dict[str, Any]:
     """Parent side: seeded weights for the grader's model named by the check's `model`."""
-    from grader.models import seeded_state
+    from grader.training.models import seeded_state
 
     try:
         return {"state_dict": seeded_state(params["model"], params["weights_seed"])}
@@ -58,8 +58,8 @@ def model_and_images(ctx: MeasureContext, params: dict[str, Any], count: int) ->
     """The grader's model with the parent's weights, and the first `count` test images."""
     import torch
 
-    from grader.models import build
-    from grader.train import load_first_images
+    from grader.training.models import build
+    from grader.training.train import load_first_images
 
     if ctx.staged_dir is None:
         raise MeasureError("no test images were made available to the grading process")

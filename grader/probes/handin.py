@@ -1,6 +1,6 @@
 """The `runs_as_handed_in` probe: did the file's own top-level code run without failing?
 
-Nothing is measured in the child: the parent judges how the file ran (grader.diagnose), so a course
+Nothing is measured in the child: the parent judges how the file ran (grader.judge.diagnose), so a course
 can reward a clean file (points 0 by default) while salvaging still grades the definitions.
 """
 from __future__ import annotations

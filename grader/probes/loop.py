@@ -30,7 +30,7 @@ CHAPTER_LOOP = ("the chapter's order for each batch: optimizer.zero_grad(), outp
 
 def prepare_fixtures(_build_reference: Any, params: dict[str, Any]) -> dict[str, Any]:
     """Seeded weights of the grader's MNIST models."""
-    from grader.models import seeded_state
+    from grader.training.models import seeded_state
 
     return {name: seeded_state(name, params["weights_seed"]) for name in ("mnist_cnn", "mnist_bn_dropout")}
 
@@ -38,7 +38,7 @@ def prepare_fixtures(_build_reference: Any, params: dict[str, Any]) -> dict[str,
 # ------------------------------------------------------------------------------------- child side
 
 def _model(ctx: MeasureContext, name: str) -> Any:
-    from grader.models import build
+    from grader.training.models import build
 
     return build(name, ctx.inputs[name], ctx.device).train()
 
@@ -48,7 +48,7 @@ def _train_slice(ctx: MeasureContext, count: int) -> tuple[Any, Any]:
     import numpy as np
     import torch
 
-    from grader.train import load_first_images
+    from grader.training.train import load_first_images
 
     if ctx.staged_dir is None:
         raise MeasureError("no training data was made available to the grading process")
@@ -161,7 +161,7 @@ def measure_loop_test_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> d
     from torch.utils.data import DataLoader, TensorDataset
 
     from grader.probes.spies import CallLog, SpyCriterion
-    from grader.train import get_protocol, load_staged, predict
+    from grader.training.train import get_protocol, load_staged, predict
 
     if ctx.staged_dir is None:
         raise MeasureError("no training data was made available to the grading process")

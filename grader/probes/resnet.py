@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.data import IMAGENET_MEAN, IMAGENET_STD
+from grader.training.data import IMAGENET_MEAN, IMAGENET_STD
 from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, Verdict, failed, passed
 
 KNOWN = {("BasicBlock", (2, 2, 2, 2)): "resnet18", ("BasicBlock", (3, 4, 6, 3)): "resnet34",

@@ -19,7 +19,7 @@ def train_for_predictions(ctx: MeasureContext, params: dict[str, Any],
     Adam) under the check's protocol; predictions for the unlabeled test images."""
     import torch
 
-    from grader.train import get_protocol, load_staged, train_and_predict
+    from grader.training.train import get_protocol, load_staged, train_and_predict
 
     if ctx.staged_dir is None:
         raise MeasureError("no training data was made available to the grading process")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from grader.data import IMAGENET_MEAN, IMAGENET_STD
+from grader.training.data import IMAGENET_MEAN, IMAGENET_STD
 from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Verdict, failed, passed
 
 COUNTS = {"train": {"NORMAL": 12, "PNEUMONIA": 36}, "val": {"NORMAL": 4, "PNEUMONIA": 4},

@@ -82,7 +82,7 @@ def problems(result: ClassResult) -> list[Problem]:
 
 @dataclass(frozen=True)
 class CauseCount:
-    """How many graded hand-ins one root cause (grader.diagnose) hit."""
+    """How many graded hand-ins one root cause (grader.judge.diagnose) hit."""
 
     cause: str
     entries: tuple[ClassEntry, ...]

@@ -1,6 +1,6 @@
 """The instructor's workspace over one batch folder: the class, each student, grading written answers question
 by question with the rubric (keys 1-9), overriding an autograded check with a reason, editing a rubric item,
-releasing the grades, and the audit trail. Every change is committed (grader.manual) before the page answers.
+releasing the grades, and the audit trail. Every change is committed (grader.classroom.manual) before the page answers.
 
 Students are addressed by an opaque key (a digest of their id), never by the id itself, so a hostile id cannot
 shape a URL; everything a student wrote reaches the page through Jinja's autoescaping.
@@ -22,13 +22,13 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from grader.manual import ManualGrades, StaleEdit
+from grader.classroom.manual import ManualGrades, StaleEdit
 from grader.report import _format
 from grader.results import ClassEntry, EntryStatus, Status
 from grader.serve.gate import Gate, Refused, Secrets, read_form, refusal_page
 from grader.serve.regrade import Regrader
 from grader.serve.source import hand_in_sources
-from grader.workspace import (
+from grader.classroom.folder import (
     CLASS_FILE,
     DATABASE,
     ManualState,

@@ -1,6 +1,6 @@
 """Regrading chosen students from the workspace: in a background thread, one hand-in after another, with the
 current spec and reference and the options the batch graded with; the page polls the progress. Each new
-result goes to the batch's results table, class.json and the exports (grader.workspace.publish), and to the
+result goes to the batch's results table, class.json and the exports (grader.classroom.folder.publish), and to the
 audit table with the old and new score (for written answers, how many are answered). Rubric marks and
 overrides are kept: they belong to the student."""
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from grader.results import EntryStatus, Status, SubmissionResult
-from grader.workspace import INSTRUCTOR_REPORT
+from grader.classroom.folder import INSTRUCTOR_REPORT
 from grader.written import is_written, load_written
 
 if TYPE_CHECKING:
@@ -54,19 +54,19 @@ class Regrader:
 
     def _grader(self, written: bool) -> Callable[[Path], tuple[SubmissionResult, Callable[[], None]]]:
         """A function grading one hand-in: (its result, a function that stores it in the results table)."""
-        from grader.workspace import grade_options_from_dict
+        from grader.classroom.folder import grade_options_from_dict
 
         spec_path = Path(self.space.settings.assignment_spec)
         if written:
-            from grader.written_batch import grade_written
+            from grader.classroom.written_batch import grade_written
 
             written = load_written(spec_path)
             return lambda path: (grade_written(written, path), lambda: None)
         from grader.api import grade_with, prepare_grading
-        from grader.batch import grading_key
+        from grader.classroom.batch import grading_key
         from grader.spec import load_spec
-        from grader.store import Store, content_hash
-        from grader.workspace import DATABASE
+        from grader.classroom.store import Store, content_hash
+        from grader.classroom.folder import DATABASE
 
         grading = prepare_grading(load_spec(spec_path), grade_options_from_dict(self.space.settings.grade))
         key = grading_key(grading)

@@ -3,7 +3,7 @@ as it comes, and write the gradebooks, the per-student reports and the class sum
 
 Each worker slot grades with an executor from a factory (grader.execute.executor): by default its own fork
 server, so torch is imported once per worker; or a Dask cluster's workers. Results
-go to `<out>/grades.sqlite` keyed by content and grading key (grader.store): a re-run grades only
+go to `<out>/grades.sqlite` keyed by content and grading key (grader.classroom.store): a re-run grades only
 what changed or is missing; identical hand-ins are graded once. One submission never stops the
 batch: whatever it does becomes its result; a failure of the grader itself leaves that student
 pending (reported, retried on the next run).
@@ -24,14 +24,14 @@ from typing import Callable
 
 from grader import __version__
 from grader.api import GradeOptions, Grading, grade_with, prepare_grading, resolve_device
-from grader.discover import Discovery, Handin, discover, read_roster
+from grader.classroom.discover import Discovery, Handin, discover, read_roster
 from grader.execute.executor import Executor, ExecutorFactory, local_pool
-from grader.gpu import even_share
+from grader.execute.gpu import even_share
 from grader.results import ClassEntry, ClassResult, EntryStatus, SubmissionResult
-from grader.similarity import similar_pairs, submission_code
+from grader.classroom.similarity import similar_pairs, submission_code
 from grader.spec import AssignmentSpec
-from grader.store import Store, content_hash
-from grader.workspace import DATABASE, INSTRUCTOR_REPORT, ExportSettings, grade_options_to_dict, publish
+from grader.classroom.store import Store, content_hash
+from grader.classroom.folder import DATABASE, INSTRUCTOR_REPORT, ExportSettings, grade_options_to_dict, publish
 OnResult = Callable[[Handin, SubmissionResult | None], None]
 """Called after each hand-in graded: (hand-in, its result, or None when the grader itself failed)."""
 

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Callable
 
 from grader import __version__
-from grader.batch import BatchOptions, BatchRun, OnResult, class_entry, report_folders
-from grader.discover import JUNK, discover, read_roster
+from grader.classroom.batch import BatchOptions, BatchRun, OnResult, class_entry, report_folders
+from grader.classroom.discover import JUNK, discover, read_roster
 from grader.results import CheckResult, ClassEntry, ClassResult, EntryStatus, Status, SubmissionResult
-from grader.store import content_hash
-from grader.workspace import ExportSettings, publish
+from grader.classroom.store import content_hash
+from grader.classroom.folder import ExportSettings, publish
 from grader.written import HANDIN_SUFFIXES, WrittenSpec, extract_answers
 
 ISOLATION = "none needed: the answers are read as text, never run"

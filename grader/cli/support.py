@@ -22,9 +22,9 @@ from rich.progress import (
 
 from grader import api
 from grader.contract import Limits
-from grader.data import DataNotFoundError
+from grader.training.data import DataNotFoundError
 from grader.execute.sandbox import IsolationUnavailable
-from grader.load import SubmissionError
+from grader.submission.load import SubmissionError
 from grader.results import SubmissionResult
 from grader.spec import SpecError
 

@@ -5,7 +5,7 @@ Each type encodes and decodes itself (`to_json` / `from_json`, side by side thro
 decoding validates: the parent treats whatever a child or a remote worker sends as hostile input,
 so an unknown event, a wrong type or a missing field raises ContractError (the session turns it
 into a CRASHED outcome), and text is cut to size. Tensors never travel in JSON: a measurement
-holds `{"__tensor__": key}` references into a tensor file (grader.tensors).
+holds `{"__tensor__": key}` references into a tensor file (grader.contract.tensors).
 """
 from __future__ import annotations
 
@@ -196,7 +196,7 @@ class ChildJob(Wire):
     import_budget: float = 30.0
     """Charged seconds the top-level code of a .py may run before it is interrupted and salvaged."""
     inputs: dict[str, Any] = field(default_factory=dict, compare=False)
-    """check's inputs key → the tensors the parent prepared (not part of the JSON: grader.tensors)."""
+    """check's inputs key → the tensors the parent prepared (not part of the JSON: grader.contract.tensors)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in super().to_dict().items() if k != "inputs"}
@@ -408,7 +408,7 @@ class ChildReport(Wire):
     seconds: float = 0.0
     gpu_contended: bool = False
     """Another process held more than its share of the GPU's memory (or the GPU was nearly full) while
-    this child ran (grader.gpu)."""
+    this child ran (grader.execute.gpu)."""
     isolation: str = ""
     """How the child was isolated (one line for reports)."""
 

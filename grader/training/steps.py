@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 if TYPE_CHECKING:
-    from grader.train import StagedTensors
+    from grader.training.train import StagedTensors
 
 WARMUP_STEPS = 3
 """Eager steps run (and then undone) before capture, so that lazy state and workspaces exist."""

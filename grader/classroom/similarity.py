@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
-from grader.load import source_files
-from grader.notebook import NotebookError, read_notebook
+from grader.submission.load import source_files
+from grader.submission.notebook import NotebookError, read_notebook
 from grader.results import SimilarPair
 
 K = 8

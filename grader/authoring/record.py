@@ -23,9 +23,9 @@ from grader.api import (
     unavailable,
 )
 from grader.contract import OutcomeKind
-from grader.data import StagedDataset, fingerprint, resolve_data_root, stage
+from grader.training.data import StagedDataset, fingerprint, resolve_data_root, stage
 from grader.execute.sandbox import Sandbox, detect
-from grader.load import Submission
+from grader.submission.load import Submission
 from grader.probes import PROBES
 from grader.spec import AssignmentSpec, Check
 
@@ -39,7 +39,7 @@ def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options
     import torch
 
     from grader.probes.training import accuracy
-    from grader.train import get_protocol
+    from grader.training.train import get_protocol
 
     reference = load_reference(spec)
     device = resolve_device(options.device)

@@ -13,7 +13,7 @@ import click
 import tomllib
 
 from grader import api
-from grader.cli_support import (
+from grader.cli.support import (
     batch_progress,
     check_progress,
     common_options,
@@ -220,12 +220,12 @@ def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roste
 
     Exit 0 when every hand-in has a result (whatever the scores), 1 when the grader itself failed on
     some (they are pending; run again to retry), 2 for a set-up problem."""
-    from grader.batch import BatchOptions, default_jobs, run_batch
-    from grader.discover import DiscoveryError, RosterError
+    from grader.classroom.batch import BatchOptions, default_jobs, run_batch
+    from grader.classroom.discover import DiscoveryError, RosterError
     from grader.execute.executor import ClusterError
-    from grader.store import StoreError
+    from grader.classroom.store import StoreError
     from grader.written import is_written, load_written
-    from grader.written_batch import run_written_batch
+    from grader.classroom.written_batch import run_written_batch
 
     chosen = grade_options(**common, only=tuple(filter(None, only.split(","))))
     with user_errors(DiscoveryError, RosterError, StoreError, ClusterError), ExitStack() as stack:
@@ -263,7 +263,7 @@ def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roste
               help="Zip to write [default: <assignment>-gradescope.zip].")
 def gradescope_package(assignment: str, out: Path | None) -> None:
     """Write a Gradescope autograder zip (setup.sh, run_autograder) that grades with this grader."""
-    from grader.package import gradescope_package as build
+    from grader.authoring.package import gradescope_package as build
 
     with user_errors():
         spec = api.find_assignment(assignment)
@@ -293,8 +293,8 @@ def list_() -> None:
 def demo(out: Path, **common) -> None:
     """Grade every assignment's bundled examples as a class (`grader batch`), with their reports. The examples
     are trusted code: where no sandbox is available they are graded at basic isolation, and it says so."""
-    from grader.batch import BatchOptions, run_batch
-    from grader.written_batch import run_written_batch
+    from grader.classroom.batch import BatchOptions, run_batch
+    from grader.classroom.written_batch import run_written_batch
 
     rows: list[tuple[str, SubmissionResult, Path | None]] = []
     options = BatchOptions(grade=grade_options(**common, default_isolation="auto"))
@@ -336,7 +336,7 @@ def reference() -> None:
 def record(assignment: str, protocol: str, seeds: int, metrics_only: bool, **common) -> None:
     """Train the reference solution and write expected.pt and metrics.json (one recording per protocol and
     device class: the device that grades is judged against the recording made on its kind)."""
-    from grader.record import record_reference
+    from grader.authoring.record import record_reference
 
     with user_errors():
         spec = api.find_assignment(assignment)

@@ -1,5 +1,5 @@
 """A batch's output folder as the instructor's workspace: the class result the batch wrote (class.json, the
-autograder's results as they came), the manual grades beside them in grades.sqlite (grader.manual), and the
+autograder's results as they came), the manual grades beside them in grades.sqlite (grader.classroom.manual), and the
 exports: each student's report.html and results.json, instructor.html, gradebook.csv, canvas-grades.csv and
 summary.html.
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from grader.api import GradeOptions
 from grader.contract import Limits
-from grader.manual import ManualGrades, Mark, Override
+from grader.classroom.manual import ManualGrades, Mark, Override
 from grader.report import (
     redact_hidden,
     write_canvas_grades,

@@ -1,6 +1,6 @@
 """The grader's own seeded training protocols, run on a submission's model INSIDE the child.
 
-Reads only a staged folder (`grader.data.STAGED_FILES`), never the data root: the test labels
+Reads only a staged folder (`grader.training.data.STAGED_FILES`), never the data root: the test labels
 are not there, so the child can only return predictions, which the parent scores.
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from grader.data import DATASETS
-from grader.steps import Engine, Tally, TrainStep, build_runner, forward_checked
+from grader.training.data import DATASETS
+from grader.training.steps import Engine, Tally, TrainStep, build_runner, forward_checked
 
 
 @dataclass(frozen=True)
