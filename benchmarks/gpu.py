@@ -91,8 +91,8 @@ def _sh(*cmd: str, timeout: float = 600, env: dict[str, str] | None = None) -> s
 def environment(device: str) -> dict[str, Any]:
     import torch
 
-    from grader.execute.sandbox import bwrap_command, detect
     from grader.execute.gpu import gpu_info
+    from grader.execute.sandbox import bwrap_command, detect
 
     info = gpu_info()
     smi = _sh("nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader") \
@@ -167,8 +167,9 @@ def chapter_vs_protocol(device: str, small: bool, data_root: Path, cache: Path) 
 
     import torch
 
-    from grader import data
-    from grader.training.train import _optimizer, get_protocol, load_staged, predict, train_model
+    from grader.training import data
+    from grader.training.staged import load_staged
+    from grader.training.train import _optimizer, get_protocol, predict, train_model
 
     staged = data.stage("cifar10", data_root, cache)
     train = data.load_split("cifar10", data_root, train=True)
@@ -271,7 +272,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     from benchmarks.gpu_class import classes
     from benchmarks.gpu_sharing import sharing
-    from grader import data
+    from grader.training import data
 
     device = "cpu" if args.small else "cuda"
     data_root = data.resolve_data_root(None)

@@ -50,7 +50,8 @@ def phases(staged: Path, device: str, protocols: list[str], small: bool, barrier
     mark("context")
     import runpy
 
-    from grader.training.train import get_protocol, load_staged, predict, train_model
+    from grader.training.staged import load_staged
+    from grader.training.train import get_protocol, predict, train_model
     tensors = load_staged(staged, device, dataset="cifar10")
     model_class = runpy.run_path(str(REPO / "reference" / "cifar_simplecnn" / "solution.py"))["SimpleCNN"]
     mark("data_to_device")
@@ -214,7 +215,7 @@ def main() -> None:
     if args.phases:
         print(json.dumps(phases(args.phases, args.device, args.protocols.split(","), args.small, args.barrier)))
         return
-    from grader import data
+    from grader.training import data
 
     device = "cpu" if args.small else "cuda"
     staged = data.stage("cifar10", data.resolve_data_root(None), Path(tempfile.mkdtemp(prefix="gpu-staged-")))

@@ -19,6 +19,7 @@ import nbformat
 
 from grader import api
 from grader.probes import PROBES
+from grader.spec import catalog
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -54,7 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=20)
     args = parser.parse_args()
-    spec = api.find_assignment("cifar_simplecnn")
+    spec = catalog.find_assignment("cifar_simplecnn")
     only = tuple(c.id for c in spec.checks if not PROBES[c.probe].trains)
     options = api.GradeOptions(device="cpu", only=only)
     times: dict[str, list[float]] = {"py": [], "ipynb": []}

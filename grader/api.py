@@ -1,33 +1,34 @@
-"""Orchestration: find assignments and references, grade submissions, record and validate
-references. Keyword-only functions; the CLI is a thin layer over them."""
+"""Grading one hand-in: the options, what is prepared once per assignment and options (`Grading`), the
+child's measurement through an executor, the judging, and the result. Keyword-only functions; the CLI, the batch
+and the workspace are layers over them."""
 from __future__ import annotations
 
-import datetime as dt
-import importlib.util
-import json
 import os
 import platform
 import re
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from grader import __version__
-from grader.judge.compare import verdict_for
-from grader.contract import CheckJob, CheckOutcome, ChildJob, ChildReport, Limits, OutcomeKind
-from grader.training.data import DATASETS, StagedDataset, resolve_data_root, stage
-from grader.judge.diagnose import check_diagnosis, run_info
+from grader.contract import CheckJob, ChildJob, ChildReport, Limits, OutcomeKind
 from grader.execute.executor import Executor, OneOffChild
-from grader.execute.sandbox import PACKAGE_PARENT, Sandbox, detect
 from grader.execute.gpu import GIB, gpu_info
-from grader.submission.load import Submission, SubmissionError, defined_names, load_submission
+from grader.execute.sandbox import Sandbox, detect
+from grader.judge.judging import Judging, judge, not_loaded
 from grader.probes import PROBES
-from grader.probes.base import JudgeContext, Verdict
-from grader.results import CheckResult, RunInfo, Status, SubmissionResult
-from grader.judge.score import check_result
-from grader.spec import AssignmentSpec, Check, SpecError, load_spec
-from grader.written import WrittenSpec, is_written, load_written
+from grader.results import Isolation, SubmissionResult, now
+from grader.spec import AssignmentSpec, Check, SpecError
+from grader.spec.catalog import find_reference
+from grader.spec.reference import Reference
+from grader.submission.load import (
+    Submission,
+    SubmissionError,
+    defined_names,
+    load_submission,
+)
+from grader.training.data import DATASETS, StagedDataset, resolve_data_root, stage
 
 GRADING_SEED = 0
 GPU_TROUBLE = re.compile(r"out of memory|ALLOC_FAILED|CUDA error|CUDA driver|cuDNN error|CUDNN_STATUS|CUBLAS_STATUS",
@@ -35,80 +36,6 @@ GPU_TROUBLE = re.compile(r"out of memory|ALLOC_FAILED|CUDA error|CUDA driver|cuD
 """How the errors read that a GPU without free memory causes (PyTorch, the CUDA runtime, cuBLAS, cuDNN): seen on
 an H100, a hog's neighbour failed with an error that did not say 'out of memory'."""
 ProgressFn = Callable[[str, str, str], None]
-
-
-def assignments_root() -> Path:
-    return Path(os.environ.get("GRADER_ASSIGNMENTS", PACKAGE_PARENT / "assignments"))
-
-
-def reference_root() -> Path:
-    return Path(os.environ.get("GRADER_REFERENCE", PACKAGE_PARENT / "reference"))
-
-
-def list_assignments() -> list[AssignmentSpec]:
-    """The code assignments (written ones, grader.written, are graded by hand)."""
-    return [load_spec(p) for p in sorted(assignments_root().glob("*/assignment.toml")) if not is_written(p)]
-
-
-def list_written() -> list[WrittenSpec]:
-    """The written assignments (answers in prose, graded by rubric)."""
-    return [load_written(p) for p in sorted(assignments_root().glob("*/assignment.toml")) if is_written(p)]
-
-
-def find_assignment(name_or_path: str) -> AssignmentSpec:
-    """An assignment by name, or by the path of its folder or assignment.toml."""
-    path = assignment_path(name_or_path)
-    if is_written(path):
-        raise SpecError(f"'{name_or_path}' is a written assignment, graded by hand against its rubric: read the class "
-                        f"with `grader batch {name_or_path} HANDINS --out OUT`, then grade in `grader serve OUT`")
-    return load_spec(path)
-
-
-def assignment_path(name_or_path: str) -> Path:
-    """The assignment.toml of an assignment named, or at the path of its folder or file."""
-    path = Path(name_or_path)
-    if path.is_dir():
-        path = path / "assignment.toml"
-    if path.is_file():
-        return path
-    candidate = assignments_root() / name_or_path / "assignment.toml"
-    if candidate.is_file():
-        return candidate
-    known = ", ".join(p.parent.name for p in sorted(assignments_root().glob("*/assignment.toml")))
-    raise SpecError(f"no assignment '{name_or_path}' (known: {known or 'none'}; or give a path to an assignment.toml)")
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A reference solution and what was recorded from it."""
-
-    directory: Path
-    expected: dict[str, Any]
-    """check id → the reference's measurement."""
-    metrics: dict[str, Any]
-
-    @property
-    def solution(self) -> Path:
-        return self.directory / "solution.py"
-
-    def factory(self, entry: str) -> Callable[[], Any]:
-        """The reference's entry class, imported in the parent (trusted code)."""
-        spec = importlib.util.spec_from_file_location(f"reference_{self.directory.name}", self.solution)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return getattr(module, entry)
-
-
-def load_reference(spec: AssignmentSpec) -> Reference:
-    import torch
-
-    directory = reference_root() / spec.name
-    if not (directory / "solution.py").is_file():
-        raise SpecError(f"no reference solution for '{spec.name}': expected {directory / 'solution.py'}")
-    expected_file, metrics_file = directory / "expected.pt", directory / "metrics.json"
-    expected = torch.load(expected_file, weights_only=True) if expected_file.is_file() else {}
-    metrics = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
-    return Reference(directory, expected, metrics)
 
 
 def resolve_device(device: str) -> str:
@@ -141,8 +68,8 @@ class GradeOptions:
 
     data_root: Path | None = None
     device: str = "auto"
-    isolation: str = "strong"
-    """strong (refuse to run without a sandbox), auto (strong where possible) or basic."""
+    isolation: str = Isolation.STRONG.value
+    """An Isolation request: strong (refuse to run without a sandbox), auto (strong where possible) or basic."""
     visible_only: bool = False
     protocol: str | None = None
     """Override every training check's protocol (e.g. 'quick' for `grader check`)."""
@@ -150,6 +77,18 @@ class GradeOptions:
     """Grade only these check ids (empty: all)."""
     limits: Limits = Limits()
     download: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able, as a batch folder keeps it (to regrade a student the same way); `from_dict` inverts it."""
+        return {**asdict(self), "data_root": str(self.data_root) if self.data_root else None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "GradeOptions":
+        """The options `to_dict` wrote (defaults where nothing was written)."""
+        if not data:
+            return cls()
+        return cls(**{**data, "data_root": Path(data["data_root"]) if data["data_root"] else None,
+                      "only": tuple(data["only"]), "limits": Limits(**data["limits"])})
 
 
 def selected_checks(spec: AssignmentSpec, options: GradeOptions) -> list[Check]:
@@ -169,20 +108,6 @@ def _stage_if_needed(spec: AssignmentSpec, checks: list[Check], options: GradeOp
     if not any(PROBES[c.probe].needs_data for c in checks):
         return None
     return stage(spec.dataset, resolve_data_root(options.data_root), download=options.download)
-
-
-def _result_without_child(spec: AssignmentSpec, checks: list[Check], name: str, error: str, device: str,
-                          isolation: str, budget: float) -> SubmissionResult:
-    results = tuple(CheckResult(check_id=c.id, name=c.name, probe=c.probe, status=Status.ERROR, points=0.0,
-                                max_points=c.points, hidden=c.hidden, expected=PROBES[c.probe].expects,
-                                found="not run: the submission could not be loaded") for c in checks)
-    return SubmissionResult(assignment=spec.name, title=spec.title, submission=name, checks=results,
-                            isolation=isolation, device=device, seconds=0.0, budget=budget, load_error=error,
-                            graded_at=now(), grader_version=__version__)
-
-
-def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def prepare_inputs(spec: AssignmentSpec, checks: list[Check], reference: Reference) -> dict[str, Any]:
@@ -259,6 +184,12 @@ class Grading:
     def runnable(self) -> list[Check]:
         return [c for c in self.checks if c.id not in self.skipped]
 
+    @property
+    def judging(self) -> Judging:
+        return Judging(spec=self.spec, checks=tuple(self.checks), skipped=self.skipped, device=self.device,
+                       expected=self.reference.expected, metrics=self.reference.metrics,
+                       labels=self.staged.test_labels if self.staged else None)
+
 
 def prepare_grading(spec: AssignmentSpec, options: GradeOptions = GradeOptions()) -> Grading:
     """Resolve the device, checks, reference, staged data and sandbox once."""
@@ -266,7 +197,7 @@ def prepare_grading(spec: AssignmentSpec, options: GradeOptions = GradeOptions()
     device = resolve_device(options.device)
     skipped = unavailable(checks, device, resolve_data_root(options.data_root))
     runnable = [c for c in checks if c.id not in skipped]
-    reference = load_reference(spec)
+    reference = find_reference(spec)
     return Grading(spec=spec, options=options, device=device, checks=checks,
                    reference=reference, skipped=skipped, staged=_stage_if_needed(spec, runnable, options),
                    sandbox=detect(options.isolation), prepared=prepare_inputs(spec, runnable, reference))
@@ -286,8 +217,11 @@ def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = No
     try:
         submission = load_submission(path, spec.entry)
     except SubmissionError as exc:
-        return _result_without_child(spec, grading.checks, path.name, str(exc), device_label(device),
-                                     sandbox.description, budget)
+        return SubmissionResult(assignment=spec.name, title=spec.title, submission=path.name,
+                                checks=not_loaded(grading.checks), isolation=sandbox.description,
+                                isolation_level=sandbox.level,
+                                device=device_label(device), seconds=0.0, budget=budget, load_error=str(exc),
+                                graded_at=now(), grader_version=__version__)
     defined = defined_names(submission.main_path)
     staged, reference = grading.staged, grading.reference
     try:
@@ -297,14 +231,14 @@ def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = No
         report = _regrade_contended(grading, submission, report, executor)
     finally:
         shutil.rmtree(submission.directory, ignore_errors=True)
-    results, ran = judge(grading, report, defined, notebook=submission.main_file.endswith(".ipynb"))
+    results, ran = judge(grading.judging, report, defined, notebook=submission.main_file.endswith(".ipynb"))
     notes = [f"'{spec.check(cid).name}' was skipped and is not counted in the score: {reason}"
              for cid, reason in grading.skipped.items()] + list(submission.notes) + list(report.notes)
     if report.load_error:
         notes.append("Your submission could not be loaded, so no check could run; fix the error shown above first.")
     return SubmissionResult(
         assignment=spec.name, title=spec.title, submission=submission.name, checks=tuple(results),
-        isolation=report.isolation or sandbox.description,
+        isolation=report.isolation or sandbox.description, isolation_level=report.isolation_level,
         device=device_label(device, grading.options.limits.gpu_memory_bytes), seconds=round(report.seconds, 2),
         budget=budget, stdout=report.stdout, stderr=report.stderr,
         load_error=(report.load_error + ("\n\n" + report.load_traceback if report.load_traceback else "")).strip(),
@@ -328,46 +262,7 @@ def _regrade_contended(grading: Grading, submission: Submission, report: ChildRe
     return again
 
 
-def judge(grading: Grading, report: ChildReport, defined: set[str], *, notebook: bool) -> tuple[list[CheckResult], RunInfo]:
-    """Every check's result, and how the file ran with the root causes of what failed (grader.judge.diagnose):
-    a check that failed for a cause the report explains once gets that cause's fix as its hint."""
-    spec, device, reference, staged = grading.spec, grading.device, grading.reference, grading.staged
-    verdicts, found = {}, []
-    for c in grading.runnable:
-        if PROBES[c.probe].measure is None:
-            continue
-        outcome = report.outcomes.get(c.id, CheckOutcome(kind=OutcomeKind.NOT_RUN, message="not run"))
-        verdict = verdict_for(c, outcome, expected=reference.expected.get(c.id), defined=defined,
-                              entry=spec.entry, labels=staged.test_labels if staged else None,
-                              reference_metrics=reference.metrics, device_class=device, failure=report.failure,
-                              salvaged=report.salvaged)
-        cause = check_diagnosis(outcome.message, outcome.traceback, report.failure, notebook=notebook) \
-            if outcome.kind is OutcomeKind.ERROR else None
-        if cause is not None:
-            found.append(cause)
-            verdict = replace(verdict, found=f"{verdict.found}. {cause.summary[:1].upper()}{cause.summary[1:]}",
-                              hint=cause.fix)
-        verdicts[c.id] = (verdict, outcome)
-    ran = run_info(report, import_budget=spec.import_budget, notebook=notebook, check_diagnoses=found)
-    results = []
-    for c in grading.checks:
-        if c.id in grading.skipped:
-            verdict = Verdict(0.0, PROBES[c.probe].expects, f"not run on this machine: {grading.skipped[c.id]}",
-                              status=Status.SKIPPED)
-            results.append(check_result(c, verdict, seconds=0.0, timeout=c.timeout_for(device), output=""))
-        elif c.id not in verdicts:  # judged from how the file ran alone
-            verdict = PROBES[c.probe].judge(JudgeContext(measured={}, expected=None, params=c.params, ran=ran))
-            results.append(check_result(c, verdict, seconds=0.0, timeout=c.timeout_for(device), output=""))
-        else:
-            verdict, outcome = verdicts[c.id]
-            output = outcome.output + (("\n" if outcome.output else "") + outcome.traceback if outcome.traceback else "")
-            results.append(check_result(c, verdict, seconds=outcome.seconds, timeout=c.timeout_for(device), output=output))
-    return results, ran
-
-
-# ------------------------------------------------------------------------------------ references
-
 def validate(spec: AssignmentSpec, *, options: GradeOptions = GradeOptions(),
              progress: ProgressFn | None = None) -> SubmissionResult:
     """Grade the reference solution; it must earn full marks within budget."""
-    return grade(spec, load_reference(spec).solution, options=options, progress=progress)
+    return grade(spec, find_reference(spec).solution, options=options, progress=progress)

@@ -19,8 +19,6 @@ from typing import Any
 from grader.child.salvage import is_definition
 
 _DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_COLOURS = {"passed": "#1a7f37", "partial": "#9a6700", "failed": "#cf222e", "error": "#cf222e",
-            "timeout": "#8250df", "missing": "#6e7781", "skipped": "#4f6a85"}
 
 
 def definitions(cells: list[str]) -> str:
@@ -56,7 +54,7 @@ def _render(results: dict[str, Any], assignment: str) -> str:
 
     max_score = sum(t["max_score"] for t in results.get("tests", []))
     return environment().get_template("inline.html.j2").render(
-        results=results, assignment=assignment, max_score=max_score, colours=_COLOURS)
+        results=results, assignment=assignment, max_score=max_score)
 
 
 def _in_notebook() -> bool:

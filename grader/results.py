@@ -4,8 +4,14 @@ Formatting (HTML, Gradescope JSON, terminal tables) lives in `grader.report`, ne
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
+
+
+def now() -> str:
+    """The time of a result, an export or an audit row: UTC, ISO 8601, to the second."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 class Status(str, Enum):
@@ -19,6 +25,33 @@ class Status(str, Enum):
     MISSING = "missing"    # the entry point the check needs is not defined
     SKIPPED = "skipped"    # not run by choice or for lack of a resource (e.g. pretrained weights)
     UNGRADED = "ungraded"  # a written answer waiting for the instructor's rubric (grader serve)
+
+    @classmethod
+    def earned(cls, fraction: float) -> "Status":
+        """The status of a check that earned `fraction` of its points: the one rule from points to status."""
+        return cls.PASSED if fraction >= 1.0 else cls.PARTIAL if fraction > 0 else cls.FAILED
+
+
+class Isolation(str, Enum):
+    """How strongly student code is kept from the grader's machine: the levels one may ask for (strong, auto,
+    basic) and the one a result records (strong, basic, or none for answers read as text, never run)."""
+
+    STRONG = "strong"  # bubblewrap namespaces: no reference solutions, specs, test labels or network
+    AUTO = "auto"      # a request only: strong where the machine allows it, else basic
+    BASIC = "basic"    # process group, limits and a scrubbed environment; NOT sandboxed from files or network
+    NONE = "none"      # nothing ran (a written assignment's answers are read as text)
+
+    @classmethod
+    def requests(cls) -> tuple[str, ...]:
+        """The levels a user may ask for."""
+        return (cls.STRONG.value, cls.AUTO.value, cls.BASIC.value)
+
+
+class Kind(str, Enum):
+    """What an assignment asks for: code the grader runs, or prose graded by hand against a rubric."""
+
+    CODE = "code"
+    WRITTEN = "written"
 
 
 class RunStatus(str, Enum):
@@ -106,7 +139,7 @@ class SubmissionResult:
     """Display name of the submission (file or folder name)."""
     checks: tuple[CheckResult, ...]
     isolation: str
-    """Isolation level the child ran with, e.g. 'strong (bubblewrap ...)' or 'basic (...)'."""
+    """How the child was isolated, in a line for reports, e.g. 'strong: bubblewrap ...' or 'basic: ...'."""
     device: str
     """Device the child used, e.g. 'cpu' or 'cuda (NVIDIA H100)'."""
     seconds: float
@@ -127,6 +160,13 @@ class SubmissionResult:
     graded_at: str = ""
     """ISO-8601 timestamp."""
     grader_version: str = ""
+    isolation_level: Isolation = Isolation.STRONG
+    """The isolation level of `isolation`, which reports read (the grader always sets it)."""
+
+    @property
+    def unsandboxed(self) -> bool:
+        """Student code ran without the sandbox (the reports say so first)."""
+        return self.isolation_level is Isolation.BASIC
 
     @property
     def score(self) -> float:
@@ -141,12 +181,6 @@ class SubmissionResult:
     def fraction(self) -> float:
         return self.score / self.max_score if self.max_score else 0.0
 
-    def visible(self) -> "SubmissionResult":
-        """The same result with hidden checks removed (what `grader check` shows a student)."""
-        from dataclasses import replace
-
-        return replace(self, checks=tuple(c for c in self.checks if not c.hidden))
-
 
 # ------------------------------------------------------------------------------------ JSON
 
@@ -157,6 +191,7 @@ def result_to_dict(result: SubmissionResult) -> dict:
 
     data = asdict(result)
     data["ran"]["status"] = result.ran.status.value
+    data["isolation_level"] = result.isolation_level.value
     for check, original in zip(data["checks"], result.checks):
         check["status"] = original.status.value
         check["figures"] = [{"title": f.title, "png": base64.b64encode(f.png).decode("ascii")}
@@ -176,7 +211,11 @@ def result_from_dict(data: dict) -> SubmissionResult:
     run_info = RunInfo(status=RunStatus(ran.get("status", RunStatus.AS_HANDED_IN.value)), summary=ran.get("summary", ""),
                        not_run=tuple(ran.get("not_run", ())), salvage_seconds=ran.get("salvage_seconds", 0.0),
                        diagnoses=tuple(Diagnosis(**d) for d in ran.get("diagnoses", ())))
-    return SubmissionResult(**{**data, "checks": checks, "notes": tuple(data["notes"]), "ran": run_info})
+    # a result stored before `isolation_level` was recorded: its description starts with the level's name
+    level = data.get("isolation_level") or (Isolation.BASIC if data["isolation"].strip().lower().startswith("basic")
+                                            else Isolation.STRONG)
+    return SubmissionResult(**{**data, "checks": checks, "notes": tuple(data["notes"]), "ran": run_info,
+                               "isolation_level": Isolation(level)})
 
 
 # ------------------------------------------------------------------------------------ a class
@@ -256,10 +295,17 @@ class ClassResult:
     isolation: str = ""
     spec_digest: str = ""
     generated_at: str = ""
+    kind: Kind = Kind.CODE
+    """Code (autograded) or written (answers graded by hand in `grader serve`)."""
 
     @property
     def graded(self) -> tuple[ClassEntry, ...]:
         return tuple(e for e in self.entries if e.result is not None)
+
+    @property
+    def unsandboxed(self) -> bool:
+        """Some hand-in's code ran without the sandbox."""
+        return any(e.result.unsandboxed for e in self.graded)
 
 
 def class_to_dict(result: ClassResult) -> dict:
@@ -277,7 +323,10 @@ def class_from_dict(data: dict) -> ClassResult:
     entries = tuple(ClassEntry(**{**e, "student": Student(**e["student"]), "status": EntryStatus(e["status"]),
                                   "result": result_from_dict(e["result"]) if e["result"] else None})
                     for e in data["entries"])
+    # a class.json written before `kind` was recorded: a written batch is the one whose checks are rubric answers
+    kind = data.get("kind") or (Kind.WRITTEN if any(c.probe == "rubric" for e in entries if e.result
+                                                    for c in e.result.checks) else Kind.CODE)
     return ClassResult(**{**data, "checks": tuple(tuple(c) for c in data["checks"]), "entries": entries,
                           "unknown": tuple(data["unknown"]), "unmatched": tuple(data["unmatched"]),
-                          "refused": tuple(data["refused"]),
+                          "refused": tuple(data["refused"]), "kind": Kind(kind),
                           "similar": tuple(SimilarPair(**s) for s in data["similar"])})

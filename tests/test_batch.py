@@ -16,7 +16,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SUBMISSIONS, data_root, nobody_processes, run_cli
 from test_grading import CIFAR, ORDER, POINTS
 
@@ -100,7 +99,10 @@ def _rows(out: Path) -> list[dict[str, str]]:
 
 
 def _stored(out: Path) -> int:
+    """Results committed so far (0 while the batch has created the file but not yet its tables)."""
     with sqlite3.connect(f"file:{out / 'grades.sqlite'}?mode=ro", uri=True) as db:
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'results'").fetchone():
+            return 0
         return db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
 
 

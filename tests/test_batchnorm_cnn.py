@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import SUBMISSIONS, grade, run_cli
 
 ASSIGNMENT = "batchnorm_cnn"

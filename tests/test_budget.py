@@ -9,13 +9,13 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 import pytest
-
 from conftest import CODE_ASSIGNMENTS, REPO, SUBMISSIONS, grade, run_cli, spec_copy
+
 from grader.budget import BACKSTOP, Charge, ChargedClock
 from grader.processes import process_tree
 

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from junitparser import Error, Failure, JUnitXml
-
 from conftest import SUBMISSIONS, run_cli
+from junitparser import Error, Failure, JUnitXml
 
 CHECKS = "output_shape,architecture,gradient_flow,reference_gradients"
 HIDDEN_NAME = "Same outputs and gradients as the reference"  # reference_gradients is hidden

@@ -8,12 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from conftest import SUBMISSIONS, data_root
-from grader.api import GradeOptions, find_assignment, grade
-from grader.report import render_summary, write_canvas_grades, write_gradebook, write_summary
-from grader.report.summary import similar_groups
+
+from grader.api import GradeOptions, grade
+from grader.report.gradebook import write_canvas_grades, write_gradebook
+from grader.report.summary import render_summary, similar_groups, write_summary
 from grader.results import ClassEntry, ClassResult, EntryStatus, SimilarPair, Student
+from grader.spec.catalog import find_assignment
 
 ONLY = ("output_shape", "architecture", "layer_shapes", "gradient_flow", "reference_gradients")
 SCRIPT = "<script>alert(1)</script>"

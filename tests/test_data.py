@@ -14,7 +14,7 @@ import pytest
 import torch
 from torchvision import datasets
 
-from grader import data
+from grader.training import data
 from grader.training.data import DATASETS, STAGED_FILES, DataNotFoundError
 
 ROWS = 300  # rows written per official batch file

@@ -10,12 +10,19 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from conftest import SUBMISSIONS
-from grader.classroom.discover import (Discovery, DiscoveryError, Handin, RosterError, discover, extract_zip,
-                             read_roster)
-from grader.submission.load import load_submission
+
+from grader.classroom.discover import (
+    Discovery,
+    DiscoveryError,
+    Handin,
+    RosterError,
+    discover,
+    read_roster,
+)
 from grader.results import Student
+from grader.submission.archive import extract_zip
+from grader.submission.load import load_submission
 
 CORPUS = SUBMISSIONS / "cifar_simplecnn"
 CORRECT = (CORPUS / "correct_sequential.py").read_bytes()

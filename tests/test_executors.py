@@ -23,6 +23,7 @@ from slurm_cluster import slurm  # noqa: F401 - the fixture
 from grader import api
 from grader.classroom.batch import BatchOptions, run_batch
 from grader.execute.cluster import DaskCluster
+from grader.spec import catalog
 
 STATIC = "output_shape,architecture,layer_shapes,gradient_flow,reference_gradients"
 CORPUS = SUBMISSIONS / "cifar_simplecnn"
@@ -141,7 +142,7 @@ def _kill_the_worker_grading(pool: DaskCluster, deadline: float, spare: int = 0)
 def test_a_killed_dask_worker_loses_and_duplicates_nothing(tmp_path: Path, needs_data: Path) -> None:
     folder = _class(tmp_path / "class", {"alice.py": CORPUS / "correct_attributes.py"})
     (folder / "slow.py").write_text(SLOW_IMPORT + (CORPUS / "correct_sequential.py").read_text())
-    spec = api.find_assignment("cifar_simplecnn")
+    spec = catalog.find_assignment("cifar_simplecnn")
     options = BatchOptions(grade=api.GradeOptions(only=("output_shape", "architecture"), data_root=needs_data))
     out = tmp_path / "out"
     with DaskCluster("local:2", isolation="strong", workers=2) as pool:

@@ -9,9 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from conftest import SUBMISSIONS, grade, run_cli
+from PIL import Image
 
 P, F, E, M = "passed", "failed", "error", "missing"
 ORDER = ["shape", "values", "side_effects", "figure", "other_model"]

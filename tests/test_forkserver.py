@@ -5,10 +5,11 @@ from __future__ import annotations
 from contextlib import closing
 
 import pytest
-
 from conftest import SUBMISSIONS, data_root, nobody_processes
+
 from grader import api
 from grader.execute.executor import ForkServerChild
+from grader.spec import catalog
 
 CIFAR = SUBMISSIONS / "cifar_simplecnn"
 HOSTILE = SUBMISSIONS / "forkserver"
@@ -17,7 +18,7 @@ STATIC = ("output_shape", "architecture", "layer_shapes", "gradient_flow", "refe
 
 @pytest.fixture(scope="module")
 def grading() -> api.Grading:
-    return api.prepare_grading(api.find_assignment("cifar_simplecnn"),
+    return api.prepare_grading(catalog.find_assignment("cifar_simplecnn"),
                                api.GradeOptions(only=STATIC, data_root=data_root()))
 
 

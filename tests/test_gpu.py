@@ -39,9 +39,9 @@ def test_accuracy_is_judged_against_the_recording_of_the_same_device_class() -> 
 def test_every_training_protocol_has_a_gpu_recording_with_its_provenance() -> None:
     """Each protocol a check trains with (but `transfer`, which needs the ImageNet weights) and each one recorded
     has a GPU recording of 3 seeds or more, in the strong sandbox, saying where and with what it was made."""
-    from grader import api
+    from grader.spec import catalog
 
-    for spec in api.list_assignments():
+    for spec in catalog.list_assignments():
         path = REPO / "reference" / spec.name / "metrics.json"
         recorded = json.loads(path.read_text())["protocols"] if path.is_file() else {}
         trained = {c.params["protocol"] for c in spec.checks if c.params.get("protocol", "transfer") != "transfer"}
@@ -79,9 +79,10 @@ def test_a_gpu_failure_beside_a_hog_is_regraded_once(contended: bool, message: s
     its share is measured again; without contention, or for an error of the submission's own, it is not."""
     from grader import api
     from grader.contract import CheckOutcome, ChildReport, OutcomeKind
+    from grader.spec import catalog
     from grader.submission.load import load_submission
 
-    spec = api.find_assignment("cifar_simplecnn")
+    spec = catalog.find_assignment("cifar_simplecnn")
     grading = api.prepare_grading(spec, api.GradeOptions(device="cpu", isolation="auto", only=("output_shape",)))
     submission = load_submission(CIFAR_REFERENCE, spec.entry)
     first = ChildReport(outcomes={"output_shape": CheckOutcome(kind=OutcomeKind.ERROR, message=message)},
@@ -115,8 +116,8 @@ class CifarCNN(nn.Module):
 
 @pytest.fixture(scope="module")
 def cifar_on_gpu(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    from grader import data
-    from grader.training.train import load_staged
+    from grader.training import data
+    from grader.training.staged import load_staged
 
     staged = data.stage("cifar10", data.resolve_data_root(None), tmp_path_factory.mktemp("staged"))
     return staged, load_staged(staged.directory, "cuda", dataset="cifar10")
@@ -149,7 +150,8 @@ def test_graph_replays_the_eager_step(cifar_on_gpu) -> None:  # noqa: ANN001
 @pytest.mark.gpu
 def test_predictions_on_the_gpu_from_images_staged_on_the_cpu(cifar_on_gpu) -> None:  # noqa: ANN001
     """The training_loop probe trains through a DataLoader over CPU tensors, then predicts on the GPU."""
-    from grader.training.train import load_staged, predict
+    from grader.training.staged import load_staged
+    from grader.training.train import predict
 
     staged, on_gpu = cifar_on_gpu
     model = CifarCNN().cuda()

@@ -100,7 +100,8 @@ def test_a_wrong_isolation_in_the_ci_config_is_one_clear_message(tmp_path: Path)
     config = tmp_path / ".cnn-grader.toml"
     config.write_text('assignment = "cifar_simplecnn"\nsubmission = "model.py"\nisolation = "none"\n')
     proc = run_cli("ci", "--config", str(config))
-    assert proc.returncode == 2 and "isolation must be strong, auto" in proc.stderr
+    assert proc.returncode == 2 and "'isolation' must be strong, auto" in proc.stderr
+    assert ".cnn-grader.toml: top level, line 3: " in proc.stderr  # the file, the table and the line
 
 
 @pytest.mark.parametrize("bwrap", ["bwrap", NO_BWRAP], ids=["runner-with-namespaces", "runner-without"])

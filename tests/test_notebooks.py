@@ -10,8 +10,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import CODE_ASSIGNMENTS, REPO, SUBMISSIONS, data_root, grade, spec_copy
+
 from grader.probes import PROBES
 from grader.spec import load_spec
 
@@ -102,7 +102,7 @@ def test_inline_check_in_a_real_kernel(tmp_path: Path) -> None:
     the student's kernel changes nothing, because judging happens in another process."""
     notebook = nbformat.read(NOTEBOOKS / "defines_class_twice.ipynb", as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(
-        "import grader.judge.compare\ngrader.compare.verdict_for = None  # cannot reach the judge\n"
+        "import grader.judge.compare\ngrader.judge.compare.verdict_for = None  # cannot reach the judge\n"
         "from grader import check\ncheck('cifar_simplecnn')"))
     from nbclient import NotebookClient
 

@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, data_root, run_cli
 
 
@@ -26,7 +25,7 @@ def test_gradescope_package_grades_with_its_own_copy(tmp_path: Path, bwrap: str)
         names = set(zf.namelist())
         modes = {info.filename: info.external_attr >> 16 for info in zf.infolist()}
         zf.extractall(tmp_path / "source")
-    assert {"setup.sh", "run_autograder", "pyproject.toml", "grader/cli.py", "templates/report.html.j2",
+    assert {"setup.sh", "run_autograder", "pyproject.toml", "grader/cli/__init__.py", "templates/report.html.j2",
             "assignments/cifar_simplecnn/assignment.toml", "reference/cifar_simplecnn/expected.pt"} <= names
     assert not any(n.startswith(("reference/mnist", "assignments/mnist", "tests/")) for n in names)
     assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import REPO, SUBMISSIONS, assert_corpus, grade_class, run_cli
+
 from grader.probes.clinical import roc_auc
 from grader.probes.xray import COUNTS, write_xray_folder
 

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SUBMISSIONS, data_root, grade, spec_copy
+
 from grader.probes import PROBES
 from grader.spec import load_spec
 

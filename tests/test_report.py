@@ -14,15 +14,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from rich.console import Console  # noqa: E402
 
-from grader.report import (  # noqa: E402
-    gradescope_results,
-    print_result,
-    render_html,
-    summary_table,
-    write_gradescope,
-    write_html,
-)
-from grader.results import CheckResult, Figure, Status, SubmissionResult  # noqa: E402
+from grader.policy import HiddenPolicy  # noqa: E402
+from grader.report.gradescope import gradescope_results, write_gradescope  # noqa: E402
+from grader.report.html import render_html, write_html  # noqa: E402
+from grader.report.terminal import print_result, summary_table  # noqa: E402
+from grader.results import CheckResult, Figure, Isolation, Status, SubmissionResult  # noqa: E402
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -72,6 +68,7 @@ def result() -> SubmissionResult:
         submission=f"alice_{SCRIPT}.py",
         checks=checks,
         isolation="basic (rlimits only, no bubblewrap)",
+        isolation_level=Isolation.BASIC,
         device="cpu",
         seconds=27.3,
         budget=600,
@@ -141,15 +138,15 @@ def test_html_hidden_checks(result: SubmissionResult) -> None:
     shown = render_html(result)
     assert "Held-out accuracy" in shown and "hidden from students" in shown
     assert "<strong>5</strong>" in shown  # 5 of 12 points with the hidden check
-    student = render_html(result, show_hidden=False)
+    student = render_html(HiddenPolicy.HIDE.apply(result))
     assert "Held-out accuracy" not in student and "secret-acc" not in student
     assert "hidden from students" not in student
     assert "<strong>3</strong>" in student  # 3 of 10 points without it
 
 
 def test_write_html(result: SubmissionResult, tmp_path: Path) -> None:
-    path = write_html(result, tmp_path / "out" / "report.html", show_hidden=False)
-    assert path.read_text(encoding="utf-8") == render_html(result, show_hidden=False)
+    path = write_html(HiddenPolicy.HIDE.apply(result), tmp_path / "out" / "report.html")
+    assert path.read_text(encoding="utf-8") == render_html(HiddenPolicy.HIDE.apply(result))
 
 
 def test_gradescope(result: SubmissionResult, tmp_path: Path) -> None:
@@ -168,9 +165,9 @@ def test_gradescope(result: SubmissionResult, tmp_path: Path) -> None:
         "Hint: Is fc2 used in forward()? A layer defined but never called gets no gradient."
     )
     assert tests[3]["extra_data"] == {"check_id": "predict", "status": "error", "seconds": 0.05}
-    assert gradescope_results(result, hidden_visibility="hidden")["tests"][-1]["visibility"] == "hidden"
-    with pytest.raises(ValueError):
-        gradescope_results(result, hidden_visibility="later")
+    names = gradescope_results(HiddenPolicy.NAMES.apply(result))["tests"]  # what a student sees, by the one policy
+    assert names[-1]["visibility"] == "after_published" and "0.93" not in names[-1]["output"]
+    assert "Held-out accuracy" not in json.dumps(gradescope_results(HiddenPolicy.HIDE.apply(result)))
     path = write_gradescope(result, tmp_path / "results.json")
     assert json.loads(path.read_text()) == data
 
@@ -197,7 +194,7 @@ def test_terminal(result: SubmissionResult) -> None:
     assert "not sandboxed" in text
     assert "Did you call optimizer.zero_grad() each step?" in text  # failed-check block
     assert "stopped after 10 s" in text
-    student = _terminal(print_result, result, show_hidden=False)
+    student = _terminal(print_result, HiddenPolicy.HIDE.apply(result))
     assert "Held-out accuracy" not in student and "3 / 10 (30%)" in student
 
 

@@ -9,9 +9,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 import xmlschema
-
 from conftest import SUBMISSIONS, grade, run_cli
-from grader.report import gradescope_results, junit_xml
+
+from grader.policy import HiddenPolicy
+from grader.report.gradescope import gradescope_results
+from grader.report.junit import junit_xml
 from grader.results import CheckResult, Status, SubmissionResult
 
 SCHEMAS = Path(__file__).parent / "schemas"
@@ -90,15 +92,15 @@ def every_status() -> SubmissionResult:
 
 @pytest.mark.parametrize("hidden", ["names", "hide"])
 def test_every_status_in_junit_matches_the_schema(every_status: SubmissionResult, hidden: str) -> None:
-    xml = junit_xml(every_status, hidden=hidden)
+    xml = junit_xml(HiddenPolicy(hidden).apply(every_status))
     assert junit_errors(xml) == []
     suite = ET.fromstring(xml).find("testsuite")
     assert suite.get("skipped") == "1" and suite.find("system-out") is not None
 
 
-@pytest.mark.parametrize("visibility", ["hidden", "after_due_date", "after_published", "visible"])
-def test_every_status_in_results_json_matches_the_schema(every_status: SubmissionResult, visibility: str) -> None:
-    data = _strict_json(json.dumps(gradescope_results(every_status, hidden_visibility=visibility)))
+@pytest.mark.parametrize("policy", list(HiddenPolicy))
+def test_every_status_in_results_json_matches_the_schema(every_status: SubmissionResult, policy: HiddenPolicy) -> None:
+    data = _strict_json(json.dumps(gradescope_results(policy.apply(every_status))))
     assert results_errors(data) == []
 
 

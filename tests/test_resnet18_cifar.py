@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SUBMISSIONS, assert_corpus, grade, grade_class
 
 ORDER = ["output_shape", "structure", "transform", "gradient_flow"]

@@ -18,14 +18,15 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from conftest import REPO, SUBMISSIONS, run_cli
 from starlette.testclient import TestClient
 
-from conftest import REPO, SUBMISSIONS, run_cli
 from grader.classroom.batch import BatchOptions
-from grader.serve.app import create_app, student_key
-from grader.serve.gate import MAX_FORM_BYTES, Secrets
-from grader.written import load_written
 from grader.classroom.written_batch import run_written_batch
+from grader.serve.app import create_app
+from grader.serve.gate import MAX_FORM_BYTES, Secrets
+from grader.serve.workspace import student_key
+from grader.spec import load_written
 
 CONCEPTUAL = REPO / "assignments" / "conceptual"
 HOSTILE = "<script>alert('name')</script>"

@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
+
 from grader.classroom.batch import BatchOptions
-from grader.written import load_written
 from grader.classroom.written_batch import run_written_batch
+from grader.spec import load_written
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Chromium (Debian: apt-get install chromium)")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import REPO, SUBMISSIONS
-from grader.results import SimilarPair
+
 from grader.classroom.similarity import similar_pairs, submission_code
+from grader.results import SimilarPair
 
 IDENTICAL = "identical after normalising names, comments and layout"
 CNN_RENAMES = {"x": "inp", "conv1": "c1", "conv2": "c2", "fc1": "hidden", "fc2": "out", "pool": "down"}

@@ -11,9 +11,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from grader import data, train
+from grader.training import data, train
 from grader.training.data import DataNotFoundError
-from grader.training.train import PROTOCOLS, StagedTensors, get_protocol, load_staged, train_and_predict, train_model
+from grader.training.staged import StagedTensors, load_staged
+from grader.training.train import (
+    PROTOCOLS,
+    get_protocol,
+    train_and_predict,
+    train_model,
+)
 
 
 class MnistCNN(nn.Module):

@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import SUBMISSIONS, assert_corpus, grade_class, run_cli
 
 ASSIGNMENT = "training_loop"

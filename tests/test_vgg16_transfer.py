@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SUBMISSIONS, assert_corpus, grade, grade_class, run_cli
 
 STATIC = "output_shape,architecture,frozen_layers,new_head,optimizer_params"

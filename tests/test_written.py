@@ -9,11 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, run_cli
-from grader.probes.base import SpecError
-from grader.written import MAX_HANDIN_BYTES, extract_answers, load_written, mentioned
+
+from grader.classroom.answers import MAX_HANDIN_BYTES, extract_answers, mentioned
 from grader.classroom.written_batch import grade_written
+from grader.spec import SpecError, load_written
 
 CONCEPTUAL = REPO / "assignments" / "conceptual"
 SPEC = load_written(CONCEPTUAL / "assignment.toml")
@@ -66,9 +66,10 @@ def test_too_long_too_large_and_unreadable_hand_ins_are_said_so(tmp_path: Path) 
 
 @pytest.mark.parametrize("edit, words", [
     (lambda t: t.replace('max_words = 250\n', ''), ["question #1 (1a)", "missing key 'max_words'"]),
-    (lambda t: t.replace('points = 4\n', 'points = "four"\n'), ["question #1 (1a)", "'points' has the wrong type"]),
+    (lambda t: t.replace('points = 4\n', 'points = "four"\n'),
+     ["question #1 (1a), line 12", "key 'points' must be int or float, found str 'four'"]),
     (lambda t: t.replace('  keywords = ["slide"', '  colour = "red"\n  keywords = ["slide"'),
-     ["rubric item #1", "unknown key ['colour']"]),
+     ["question #1 (1a), rubric item #1, line 18", "unknown key 'colour'"]),
 ])
 def test_spec_errors_name_the_file_question_and_key(tmp_path: Path, edit, words: list[str]) -> None:  # noqa: ANN001
     spec = tmp_path / "assignment.toml"

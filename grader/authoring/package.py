@@ -10,7 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from grader import __version__
-from grader.execute.sandbox import PACKAGE_PARENT
+from grader.files import PACKAGE_PARENT
 from grader.probes import PROBES
 from grader.spec import AssignmentSpec
 

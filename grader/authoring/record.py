@@ -14,20 +14,20 @@ from grader import __version__
 from grader.api import (
     GradeOptions,
     ProgressFn,
-    Reference,
     device_label,
-    load_reference,
     measure,
-    now,
     resolve_device,
     unavailable,
 )
 from grader.contract import OutcomeKind
-from grader.training.data import StagedDataset, fingerprint, resolve_data_root, stage
 from grader.execute.sandbox import Sandbox, detect
-from grader.submission.load import Submission
 from grader.probes import PROBES
+from grader.results import now
 from grader.spec import AssignmentSpec, Check
+from grader.spec.catalog import find_reference
+from grader.spec.reference import Reference
+from grader.submission.load import Submission
+from grader.training.data import StagedDataset, fingerprint, resolve_data_root, stage
 
 
 def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options: GradeOptions,
@@ -41,7 +41,7 @@ def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options
     from grader.probes.training import accuracy
     from grader.training.train import get_protocol
 
-    reference = load_reference(spec)
+    reference = find_reference(spec)
     device = resolve_device(options.device)
     submission = Submission("solution.py", reference.directory, "solution.py")
     static = [c for c in spec.checks if not PROBES[c.probe].trains and PROBES[c.probe].needs_reference]

@@ -105,7 +105,11 @@ def _interrupt(client: Any, attempts: int = 50) -> None:
 
 def _run_cells(client: Any, notebook: Any, cell_timeout: float) -> dict[str, Any]:
     """Execute the graded cells in order; the failure that stopped execution ({} if none)."""
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from nbclient.exceptions import (
+        CellExecutionError,
+        CellTimeoutError,
+        DeadKernelError,
+    )
 
     from grader.submission.notebook import graded_cells
 

@@ -6,7 +6,16 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from grader.contract import CheckError, CheckJob, CheckStarted, ChildView, Measured, MeasureFailed, Missing, Progress
+from grader.contract import (
+    CheckError,
+    CheckJob,
+    CheckStarted,
+    ChildView,
+    Measured,
+    MeasureFailed,
+    Missing,
+    Progress,
+)
 from grader.contract.tensors import split_tensors
 
 _exact_type = type  # captured before any student code runs

@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from grader.child.measure import run_check, student_traceback
-from grader.contract import ChildView, Done, Event, Hello, Loaded, LoadError, TopLevelFailure, encode_event
+from grader.contract import (
+    ChildView,
+    Done,
+    Event,
+    Hello,
+    Loaded,
+    LoadError,
+    TopLevelFailure,
+    encode_event,
+)
 
 # Captured before any student code runs: a submission that patches these later cannot change
 # how the worker talks to the parent.

@@ -10,12 +10,9 @@ pending (reported, retried on the next run).
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
-import queue
-import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -23,15 +20,25 @@ from pathlib import Path
 from typing import Callable
 
 from grader import __version__
-from grader.api import GradeOptions, Grading, grade_with, prepare_grading, resolve_device
+from grader.api import (
+    GradeOptions,
+    Grading,
+    grade_with,
+    prepare_grading,
+    resolve_device,
+)
 from grader.classroom.discover import Discovery, Handin, discover, read_roster
+from grader.classroom.entries import class_entry, report_folders
+from grader.classroom.folder import DATABASE, ExportSettings, publish
+from grader.classroom.similarity import similar_pairs, submission_code
+from grader.classroom.store import Store, content_hash
 from grader.execute.executor import Executor, ExecutorFactory, local_pool
 from grader.execute.gpu import even_share
-from grader.results import ClassEntry, ClassResult, EntryStatus, SubmissionResult
-from grader.classroom.similarity import similar_pairs, submission_code
+from grader.execute.pool import Pool
+from grader.policy import HiddenPolicy
+from grader.results import ClassEntry, ClassResult, EntryStatus, SubmissionResult, now
 from grader.spec import AssignmentSpec
-from grader.classroom.store import Store, content_hash
-from grader.classroom.folder import DATABASE, INSTRUCTOR_REPORT, ExportSettings, grade_options_to_dict, publish
+
 OnResult = Callable[[Handin, SubmissionResult | None], None]
 """Called after each hand-in graded: (hand-in, its result, or None when the grader itself failed)."""
 
@@ -55,8 +62,8 @@ class BatchOptions:
     """Header of the grade column in the Canvas CSV (default: the assignment's title)."""
     fork_server: bool = True
     """Fork children from a preloaded server per worker (False: a new interpreter per submission)."""
-    hidden: str = "names"
-    """What the students' own report.html and results.json show of hidden checks (report.hidden)."""
+    hidden: HiddenPolicy = HiddenPolicy.NAMES
+    """What the students' own report.html and results.json show of hidden checks."""
     grade: GradeOptions = GradeOptions()
     """How to grade; the torch threads of each child are set from `jobs` (the cores shared out)."""
 
@@ -97,52 +104,17 @@ def grading_key(grading: Grading) -> str:
     return digest.hexdigest()
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "student"
+class _Grader:
+    """Grades one hand-in with a slot's executor and stores its result as it comes; a failure of the grader itself
+    leaves the student pending, with why."""
 
-
-def report_folders(handins: tuple[Handin, ...]) -> dict[str, str]:
-    """student id → its report folder under the output folder (unique, safe as a path)."""
-    folders: dict[str, str] = {}
-    for h in handins:
-        slug = _slug(h.student.id)
-        if slug in folders.values():
-            slug += "-" + hashlib.sha256(h.student.id.encode()).hexdigest()[:8]
-        folders[h.student.id] = f"students/{slug}"
-    return folders
-
-
-class _Workers:
-    """N threads, each grading hand-ins from a queue with the executor the factory gives its slot."""
-
-    def __init__(self, grading: Grading, jobs: int, executors: ExecutorFactory, store: Store, key: str,
-                 on_result: OnResult) -> None:
-        self.grading, self.jobs, self.executors = grading, jobs, executors
-        self.store, self.key, self.on_result = store, key, on_result
+    def __init__(self, grading: Grading, store: Store, key: str, on_result: OnResult) -> None:
+        self.grading, self.store, self.key, self.on_result = grading, store, key, on_result
         self.failures: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def run(self, todo: list[tuple[Handin, str]]) -> None:
-        work: queue.Queue[tuple[Handin, str] | None] = queue.Queue()
-        for item in todo:
-            work.put(item)
-        threads = [threading.Thread(target=self._work, args=(work, slot), daemon=True)
-                   for slot in range(min(self.jobs, len(todo)))]
-        for thread in threads:
-            work.put(None)
-            thread.start()
-        for thread in threads:
-            thread.join()
-
-    def _work(self, work: queue.Queue, slot: int) -> None:
-        executor = self.executors(slot)
-        try:
-            while (item := work.get()) is not None:
-                self._grade(*item, executor)
-        finally:
-            executor.close()
-
-    def _grade(self, handin: Handin, content: str, executor: Executor) -> None:
+    def grade(self, item: tuple[Handin, str], executor: Executor) -> None:
+        handin, content = item
         try:
             result = grade_with(self.grading, handin.path, executor=executor)
             self.store.put(content, self.key, result)
@@ -154,17 +126,15 @@ class _Workers:
         self.on_result(handin, result)
 
 
-def class_entry(handin: Handin, result: SubmissionResult | None, content: str, folder: str, failure: str) -> ClassEntry:
-    """One gradebook row: the hand-in's result (its reports under `folder`), or why it has none."""
-    if result is None:
-        return ClassEntry(student=handin.student, status=EntryStatus.PENDING, source=handin.source,
-                          message=failure or "not graded yet (the batch was interrupted); run it again",
-                          content_hash=content, handin=str(handin.path.resolve()))
-    result = replace(result, submission=handin.source)
-    status = EntryStatus.LOAD_ERROR if result.load_error else EntryStatus.GRADED
-    return ClassEntry(student=handin.student, status=status, result=result, source=handin.source,
-                      message=result.load_error.splitlines()[0] if result.load_error else "",
-                      report=f"{folder}/{INSTRUCTOR_REPORT}", content_hash=content, handin=str(handin.path.resolve()))
+def _to_grade(found: Discovery, contents: dict[str, str], known: set[str]) -> list[tuple[Handin, str]]:
+    """The hand-ins whose content has no result yet, each content once."""
+    todo, seen = [], set(known)
+    for h in found.handins:
+        content = contents[h.student.id]
+        if content not in seen:
+            seen.add(content)
+            todo.append((h, content))
+    return todo
 
 
 def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptions = BatchOptions(), *,
@@ -185,31 +155,22 @@ def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptio
     store = Store(out / DATABASE)
     try:
         contents = {h.student.id: content_hash(h.path) for h in found.handins}
-        todo, seen = [], set() if options.regrade else store.contents(key)
-        for h in found.handins:
-            content = contents[h.student.id]
-            if content in seen:
-                continue
-            seen.add(content)
-            todo.append((h, content))
+        todo = _to_grade(found, contents, set() if options.regrade else store.contents(key))
         on_start(len(todo), len(found.handins) - len(todo))
-        factory = executors or local_pool(grading.sandbox, fork_server=options.fork_server)
-        workers = _Workers(grading, options.jobs, factory, store, key, on_result)
-        workers.run(todo)
-        folders = report_folders(found.handins)
-        entries = []
-        for h in found.handins:
-            content = contents[h.student.id]
-            entries.append(class_entry(h, store.get(content, key), content, folders[h.student.id],
-                                  workers.failures.get(h.student.id, "")))
+        grader = _Grader(grading, store, key, on_result)
+        Pool(options.jobs, executors or local_pool(grading.sandbox, fork_server=options.fork_server)).run(
+            todo, grader.grade)
+        folders = report_folders(h.student.id for h in found.handins)
+        entries = [class_entry(h.student, h.source, h.path, store.get(contents[h.student.id], key),
+                               contents[h.student.id], folders[h.student.id], grader.failures.get(h.student.id, ""))
+                   for h in found.handins]
     finally:
         store.close()
     result = _class_result(spec, grading, found, entries, time.monotonic() - started, options.jobs)
-    publish(result, out, ExportSettings(options.canvas_column, options.hidden, str(spec.path.resolve()),
-                                        grade_options_to_dict(options.grade)), {})
-    graded = len(todo) - len(workers.failures)
-    return BatchRun(result=result, graded=graded, stored=len(found.handins) - len(todo),
-                    failed=len(workers.failures), out=out)
+    publish(result, out, ExportSettings(options.canvas_column, options.hidden.value, str(spec.path.resolve()),
+                                        options.grade.to_dict()), {})
+    return BatchRun(result=result, graded=len(todo) - len(grader.failures), stored=len(found.handins) - len(todo),
+                    failed=len(grader.failures), out=out)
 
 
 def _class_result(spec: AssignmentSpec, grading: Grading, found: Discovery, entries: list[ClassEntry],
@@ -224,5 +185,5 @@ def _class_result(spec: AssignmentSpec, grading: Grading, found: Discovery, entr
         unknown=found.unknown, unmatched=found.unmatched, refused=found.refused,
         similar=tuple(similar_pairs(codes, starter=starter.read_text() if starter.is_file() else "")),
         seconds=round(seconds, 1), jobs=jobs, isolation=grading.sandbox.description, spec_digest=spec.digest,
-        generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+        generated_at=now())
 

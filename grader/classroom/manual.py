@@ -4,17 +4,19 @@ edited, the release, and an audit row for every change (who, when, old value, ne
 
 Every change is one transaction that writes the change and its audit row together, so a server killed at any
 moment leaves either both or neither. A change made from a page loaded before someone else's change to the same
-answer is refused (`StaleEdit`) instead of silently overwriting it.
+answer is refused (`StaleEdit`) instead of silently overwriting it. `with_manual` applies them to a result.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+from grader.results import CheckResult, ClassResult, Status, SubmissionResult, now
+from grader.spec import Question
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS marks (
@@ -62,10 +64,6 @@ class AuditRow:
     old: str
     new: str
     reason: str
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 class ManualGrades:
@@ -122,7 +120,7 @@ class ManualGrades:
                        "items = excluded.items, comment = excluded.comment, version = excluded.version "
                        "WHERE marks.version = ?",
                        (student, question, json.dumps(list(new.items)), new.comment, new.version, seen_version))],
-                     AuditRow(_now(), who, "rubric", f"{student} / {question}",
+                     AuditRow(now(), who, "rubric", f"{student} / {question}",
                               _describe_mark(old), _describe_mark(new), ""), stale=stale)
         return new
 
@@ -141,7 +139,7 @@ class ManualGrades:
         statement = ("DELETE FROM overrides WHERE student = ? AND check_id = ?", (student, check_id)) \
             if points is None else ("INSERT OR REPLACE INTO overrides VALUES (?, ?, ?, ?)",
                                     (student, check_id, points, reason.strip()))
-        self._change([statement], AuditRow(_now(), who, "override", f"{student} / {check_id}",
+        self._change([statement], AuditRow(now(), who, "override", f"{student} / {check_id}",
                                            f"{old.points:g}" if old else f"{autograded:g} (autograded)",
                                            f"{points:g}" if points is not None else f"{autograded:g} (autograded)",
                                            reason.strip()))
@@ -157,7 +155,7 @@ class ManualGrades:
         """Change one rubric item; every answer marked with it counts the new points."""
         self._change([("INSERT OR REPLACE INTO rubric_edits VALUES (?, ?, ?, ?)",
                        (question, item, points, description))],
-                     AuditRow(_now(), who, "rubric item", f"{question} / {item}", f"{old[0]:+g}: {old[1]}",
+                     AuditRow(now(), who, "rubric item", f"{question} / {item}", f"{old[0]:+g}: {old[1]}",
                               f"{points:+g}: {description}", ""))
 
     # ------------------------------------------------------------------------------ release, audit
@@ -168,7 +166,7 @@ class ManualGrades:
         return rows[0][0] if rows else ""
 
     def release(self, *, who: str) -> str:
-        at = _now()
+        at = now()
         self._change([("INSERT INTO releases VALUES (?, ?)", (at, who))],
                      AuditRow(at, who, "release", "the class", self.released_at() or "never released",
                               f"released at {at}", ""))
@@ -176,7 +174,7 @@ class ManualGrades:
 
     def record(self, action: str, target: str, old: str, new: str, *, who: str) -> None:
         """An audit row for a change made elsewhere (e.g. a regrade, whose result goes to the results table)."""
-        self._change([], AuditRow(_now(), who, action, target, old, new, ""))
+        self._change([], AuditRow(now(), who, action, target, old, new, ""))
 
     def audit(self) -> list[AuditRow]:
         """Every change, newest first."""
@@ -188,3 +186,69 @@ def _describe_mark(mark: Mark | None) -> str:
     if mark is None:
         return "ungraded"
     return json.dumps({"items": list(mark.items), "comment": mark.comment})
+
+
+# ------------------------------------------------------------------------------ applying them
+
+@dataclass(frozen=True)
+class ManualState:
+    """Everything manual, read at one moment."""
+
+    marks: dict[tuple[str, str], Mark]
+    overrides: dict[tuple[str, str], Override]
+    rubric_edits: dict[tuple[str, str], tuple[float, str]]
+    released_at: str
+
+    @classmethod
+    def read(cls, grades: ManualGrades) -> "ManualState":
+        return cls(grades.marks(), grades.overrides(), grades.rubric_edits(), grades.released_at())
+
+    def item(self, question: Question, item_id: str) -> tuple[float, str]:
+        """(points, description) of a rubric item, as edited."""
+        spec_item = question.item(item_id)
+        return self.rubric_edits.get((question.id, item_id), (spec_item.points, spec_item.description))
+
+    def question_points(self, question: Question, mark: Mark) -> float:
+        """The rubric items' points, within 0 and the question's points."""
+        total = sum(self.item(question, i)[0] for i in mark.items if any(r.id == i for r in question.rubric))
+        return round(min(question.points, max(0.0, total)), 4)
+
+
+def _status(points: float, max_points: float) -> Status:
+    return Status.earned(points / max_points if max_points else 1.0)
+
+
+def _graded_answer(check: CheckResult, question: Question, mark: Mark, state: ManualState) -> CheckResult:
+    points = state.question_points(question, mark)
+    applied = [f"{state.item(question, i)[0]:+g} {state.item(question, i)[1]}" for i in mark.items
+               if any(r.id == i for r in question.rubric)]
+    found = "rubric: " + ("; ".join(applied) if applied else "no item applied")
+    if mark.comment.strip():
+        found += f". Comment: {mark.comment.strip()}"
+    return replace(check, status=_status(points, check.max_points), points=points, found=found)
+
+
+def _overridden(check: CheckResult, override: Override) -> CheckResult:
+    return replace(check, status=_status(override.points, check.max_points), points=override.points,
+                   found=f"{check.found} [points set to {override.points:g} of {check.max_points:g} by the instructor "
+                         f"(was {check.points:g}): {override.reason}]")
+
+
+def with_manual(result: SubmissionResult, student: str, questions: dict[str, Question],
+                state: ManualState) -> SubmissionResult:
+    """`result` with the rubric marks of its written answers and the overrides of its checks applied."""
+    checks = []
+    for check in result.checks:
+        mark = state.marks.get((student, check.check_id))
+        if check.check_id in questions and mark is not None and check.status is Status.UNGRADED:
+            check = _graded_answer(check, questions[check.check_id], mark, state)
+        if (override := state.overrides.get((student, check.check_id))) is not None:
+            check = _overridden(check, override)
+        checks.append(check)
+    return replace(result, checks=tuple(checks))
+
+
+def class_with_manual(result: ClassResult, questions: dict[str, Question], state: ManualState) -> ClassResult:
+    entries = tuple(replace(e, result=with_manual(e.result, e.student.id, questions, state)) if e.result else e
+                    for e in result.entries)
+    return replace(result, entries=entries)

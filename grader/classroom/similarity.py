@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
+from grader.results import SimilarPair
 from grader.submission.load import source_files
 from grader.submission.notebook import NotebookError, read_notebook
-from grader.results import SimilarPair
 
 K = 8
 """Tokens a fingerprint covers: most of a line of code."""

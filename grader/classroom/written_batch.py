@@ -1,5 +1,5 @@
-"""`grader batch` for a written assignment: every hand-in's answers extracted (grader.written), one result per
-student with each answer as an ungraded check, and the batch's usual outputs (class.json, gradebook,
+"""`grader batch` for a written assignment: every hand-in's answers extracted (grader.classroom.answers), one
+result per student with each answer as an ungraded check, and the batch's usual outputs (class.json, gradebook,
 Canvas CSV, reports, summary) for the instructor to grade in `grader serve`.
 
 Nothing runs in a sandbox: the parent only reads Markdown and notebook JSON, within a size limit, and a
@@ -7,18 +7,30 @@ hand-in it cannot read gets a load error that says why.
 """
 from __future__ import annotations
 
-import datetime as dt
 import time
 from pathlib import Path
 from typing import Callable
 
 from grader import __version__
-from grader.classroom.batch import BatchOptions, BatchRun, OnResult, class_entry, report_folders
-from grader.classroom.discover import JUNK, discover, read_roster
-from grader.results import CheckResult, ClassEntry, ClassResult, EntryStatus, Status, SubmissionResult
-from grader.classroom.store import content_hash
+from grader.classroom.answers import HANDIN_SUFFIXES, extract_answers
+from grader.classroom.batch import BatchOptions, BatchRun, OnResult
+from grader.classroom.discover import discover, read_roster
+from grader.classroom.entries import class_entry, report_folders
 from grader.classroom.folder import ExportSettings, publish
-from grader.written import HANDIN_SUFFIXES, WrittenSpec, extract_answers
+from grader.classroom.store import content_hash
+from grader.results import (
+    CheckResult,
+    ClassEntry,
+    ClassResult,
+    EntryStatus,
+    Isolation,
+    Kind,
+    Status,
+    SubmissionResult,
+    now,
+)
+from grader.spec import WrittenSpec
+from grader.submission.archive import JUNK
 
 ISOLATION = "none needed: the answers are read as text, never run"
 
@@ -61,8 +73,8 @@ def grade_written(spec: WrittenSpec, path: Path) -> SubmissionResult:
             found=found or problem, output=answer.text if answer else ""))
     return SubmissionResult(assignment=spec.name, title=spec.title, submission=path.name, checks=tuple(checks),
                             isolation=ISOLATION, device="none", seconds=round(time.perf_counter() - start, 3),
-                            budget=0.0, load_error=error, graded_at=dt.datetime.now(dt.timezone.utc)
-                            .isoformat(timespec="seconds"), grader_version=__version__)
+                            budget=0.0, load_error=error, graded_at=now(), grader_version=__version__,
+                            isolation_level=Isolation.NONE)
 
 
 def run_written_batch(spec: WrittenSpec, source: Path, out: Path, options: BatchOptions = BatchOptions(), *,
@@ -74,20 +86,20 @@ def run_written_batch(spec: WrittenSpec, source: Path, out: Path, options: Batch
     roster = read_roster(options.roster) if options.roster else None
     found = discover(source, out / "inputs", roster=roster, suffixes=(*HANDIN_SUFFIXES, ".zip"))
     on_start(len(found.handins), 0)
-    folders = report_folders(found.handins)
+    folders = report_folders(h.student.id for h in found.handins)
     entries: list[ClassEntry] = []
     for handin in found.handins:
         result = grade_written(spec, handin.path)
         on_result(handin, result)
-        entries.append(class_entry(handin, result, content_hash(handin.path), folders[handin.student.id], ""))
+        entries.append(class_entry(handin.student, handin.source, handin.path, result, content_hash(handin.path),
+                                   folders[handin.student.id]))
     not_submitted = [ClassEntry(student=s, status=EntryStatus.NOT_SUBMITTED) for s in found.not_submitted]
     result = ClassResult(
         assignment=spec.name, title=spec.title, checks=tuple((q.id, f"{q.id}. {q.title}", q.points, False)
                                                             for q in spec.questions),
         entries=tuple(sorted(entries + not_submitted, key=lambda e: e.student.id)), unknown=found.unknown,
         unmatched=found.unmatched, refused=found.refused, seconds=round(time.monotonic() - started, 1), jobs=1,
-        isolation=ISOLATION, spec_digest=spec.digest,
-        generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
-    publish(result, out, ExportSettings(options.canvas_column, options.hidden, str(spec.path.resolve())),
+        isolation=ISOLATION, spec_digest=spec.digest, generated_at=now(), kind=Kind.WRITTEN)
+    publish(result, out, ExportSettings(options.canvas_column, options.hidden.value, str(spec.path.resolve())),
             {q.id: q for q in spec.questions})
     return BatchRun(result=result, graded=len(entries), stored=0, failed=0, out=out)

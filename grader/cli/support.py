@@ -22,11 +22,11 @@ from rich.progress import (
 
 from grader import api
 from grader.contract import Limits
-from grader.training.data import DataNotFoundError
 from grader.execute.sandbox import IsolationUnavailable
-from grader.submission.load import SubmissionError
-from grader.results import SubmissionResult
+from grader.results import Isolation, SubmissionResult
 from grader.spec import SpecError
+from grader.submission.load import SubmissionError
+from grader.training.data import DataNotFoundError
 
 console = Console(stderr=False)
 errors = Console(stderr=True)
@@ -35,7 +35,7 @@ COMMON = [
     click.option("--data-root", type=click.Path(path_type=Path), default=None,
                  help="Dataset folder (else $GRADER_DATA, else the user cache dir)."),
     click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True),
-    click.option("--isolation", type=click.Choice(["auto", "strong", "basic"]), default=None,
+    click.option("--isolation", type=click.Choice(Isolation.requests()), default=None,
                  help="strong = bubblewrap sandbox, refuse to run without it [default for grade, batch, validate, ci]; "
                       "basic = no sandbox: student code can read your files and use the network; "
                       "auto = strong where possible [default for check]."),
@@ -58,7 +58,8 @@ def user_errors(*more: type[Exception]) -> Iterator[None]:
     try:
         yield
     except (SpecError, DataNotFoundError, IsolationUnavailable, SubmissionError, FileNotFoundError, *more) as exc:
-        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, emoji=False)
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, emoji=False,
+                     soft_wrap=True)  # paths and messages stay whole lines, to read, copy and search
         sys.exit(2)
 
 
@@ -78,7 +79,7 @@ def check_progress(label: str) -> Iterator[api.ProgressFn]:
 
 
 def grade_options(data_root: Path | None, device: str, isolation: str | None, download: bool, cell_timeout: float,
-                  default_isolation: str = "strong", **extra) -> api.GradeOptions:
+                  default_isolation: str = Isolation.STRONG.value, **extra) -> api.GradeOptions:
     """The GradeOptions of the common options (and any others a subcommand adds)."""
     return api.GradeOptions(data_root=data_root, device=device, isolation=isolation or default_isolation,
                             download=download, limits=Limits(cell_timeout=cell_timeout), **extra)

@@ -23,9 +23,14 @@ from distributed import WorkerPlugin, get_worker
 
 from grader import __version__
 from grader.contract import PROTOCOL, ChildJob, ChildReport
+from grader.contract.tensors import (
+    load_tensors,
+    restore_tensors,
+    split_tensors,
+    tensor_bytes,
+)
 from grader.execute.executor import ClusterError, ForkServerChild
 from grader.execute.sandbox import detect
-from grader.contract.tensors import load_tensors, restore_tensors, split_tensors, tensor_bytes
 
 PLUGIN = "cnn-grader"
 

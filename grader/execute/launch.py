@@ -16,11 +16,12 @@ from typing import Protocol
 
 from grader.budget import ChargedClock
 from grader.contract import CHANNEL_FD, PROTOCOL, ChildJob, ChildReport, ChildView
+from grader.execute.gpu import GpuGuard
 from grader.execute.pump import ChildProcess, pump
 from grader.execute.reaper import kill_registered, start_registered
-from grader.execute.sandbox import CHILD_ROOT, PACKAGE_PARENT, Mount, Sandbox, child_env, rlimits_for
+from grader.execute.sandbox import CHILD_ROOT, Mount, Sandbox, child_env, rlimits_for
 from grader.execute.session import EventFn, Session
-from grader.execute.gpu import GpuGuard
+from grader.files import PACKAGE_PARENT
 from grader.processes import apply_rlimits, process_tree
 
 
@@ -115,7 +116,7 @@ def run_child(job: ChildJob, sandbox: Sandbox, on_event: EventFn = lambda kind, 
         report = _drive(job, sandbox, on_event, dirs, server)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    report.isolation = sandbox.description
+    report.isolation, report.isolation_level = sandbox.description, sandbox.level
     return report
 
 

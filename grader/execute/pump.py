@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from grader.contract import ContractError, OutcomeKind, decode_event
-from grader.execute.session import Session
-from grader.execute.gpu import POLL_SECONDS, GpuGuard
-from grader.processes import process_tree
 from grader.contract.tensors import load_tensors
+from grader.execute.gpu import POLL_SECONDS, GpuGuard
+from grader.execute.session import Session
+from grader.processes import process_tree
 
 MAX_LINE = 64 << 20
 """Largest channel message accepted (bytes)."""

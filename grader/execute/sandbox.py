@@ -19,15 +19,14 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import grader
 from grader.contract import Limits
+from grader.files import PACKAGE_PARENT
+from grader.results import Isolation
 
 NOBODY = 65534
 WORKER_UID_BASE = 2_000_000_000
 """Batch worker k runs its children as user WORKER_UID_BASE + k (when the grader runs as root), so that
 the per-user process limit of one worker's child (a fork bomb) cannot starve another worker's."""
-PACKAGE_PARENT = Path(grader.__file__).resolve().parent.parent
-"""The folder holding the `grader` package (the repository root in a development install)."""
 
 CHILD_ROOT = Path("/grading")
 """Where the strong level mounts the child's folders."""
@@ -48,8 +47,8 @@ class Mount:
 
 @dataclass(frozen=True)
 class Sandbox:
-    level: str
-    """'strong' or 'basic'."""
+    level: Isolation
+    """STRONG or BASIC."""
     description: str
     """One line for reports."""
     uid: int = NOBODY
@@ -57,7 +56,7 @@ class Sandbox:
 
     @property
     def strong(self) -> bool:
-        return self.level == "strong"
+        return self.level is Isolation.STRONG
 
     @property
     def python(self) -> str:
@@ -184,19 +183,19 @@ def _bwrap_problem() -> str:
 def detect(preference: str = "auto") -> Sandbox:
     """The best isolation this machine offers. `preference`: 'auto', 'strong' (fail if
     unavailable) or 'basic'."""
-    if preference not in ("auto", "strong", "basic"):
-        raise ValueError(f"unknown isolation level '{preference}' (auto, strong, basic)")
-    problem = _bwrap_problem() if preference != "basic" else "basic isolation was requested"
+    if preference not in Isolation.requests():
+        raise ValueError(f"unknown isolation level '{preference}' ({', '.join(Isolation.requests())})")
+    problem = _bwrap_problem() if preference != Isolation.BASIC else "basic isolation was requested"
     if not problem:
         who = "as an unprivileged user" if os.geteuid() == 0 else "in a user namespace"
-        return Sandbox("strong", f"strong: bubblewrap mount/PID/network namespaces, {who}, resource limits; "
+        return Sandbox(Isolation.STRONG, f"strong: bubblewrap mount/PID/network namespaces, {who}, resource limits; "
                                  "no access to reference solutions, specs or test labels")
-    if preference == "strong":
+    if preference == Isolation.STRONG:
         raise IsolationUnavailable(
             f"strong isolation is unavailable: {problem}. Without it, student code runs with your files (the "
             "reference solutions included) and your network. Install bubblewrap (Debian/Ubuntu: apt-get install "
             "bubblewrap), or pass --isolation basic to accept that student code can read the instructor's files.")
-    return Sandbox("basic", f"basic: process group, resource limits, scrubbed environment; NOT sandboxed "
+    return Sandbox(Isolation.BASIC, f"basic: process group, resource limits, scrubbed environment; NOT sandboxed "
                             f"from your files or network ({problem})")
 
 

@@ -7,11 +7,7 @@ from grader.spec import Check
 
 
 def status_for(verdict: Verdict) -> Status:
-    if verdict.status is not None:
-        return verdict.status
-    if verdict.fraction >= 1.0:
-        return Status.PASSED
-    return Status.PARTIAL if verdict.fraction > 0 else Status.FAILED
+    return verdict.status if verdict.status is not None else Status.earned(verdict.fraction)
 
 
 def check_result(check: Check, verdict: Verdict, *, seconds: float, timeout: float, output: str) -> CheckResult:

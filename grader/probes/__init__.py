@@ -4,63 +4,44 @@ A probe has a *measure* half that runs inside the isolated child on the submissi
 reference, when it is recorded) and returns plain data and tensors, and a *judge* half that runs
 in the parent and turns a measurement plus the recorded reference measurement into a verdict.
 Only parameters marked ``measure=True`` are ever sent to the child.
+
+Families register themselves: every module of this package that declares `FAMILY` (a tuple of
+`grader.probes.base.Probe`) is a family, found and validated when the registry loads. Adding a family is adding
+one module; a malformed or duplicate probe is refused with its module and name.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable
+import importlib
+import pkgutil
 
-from grader.probes.base import JudgeContext, MeasureContext, Param, Verdict
+from grader.probes.base import Probe, ProbeError
 
-__all__ = ["PROBES", "Probe", "Param", "Verdict", "JudgeContext", "MeasureContext", "register"]
-
-
-@dataclass(frozen=True)
-class Probe:
-    """A registered probe."""
-
-    name: str
-    title: str
-    """Default check name shown to students."""
-    measure: Callable[[MeasureContext, dict[str, Any]], dict[str, Any]] | None
-    """None: nothing is measured in the child; the judge reads how the file ran (JudgeContext.ran)."""
-    judge: Callable[[JudgeContext], Verdict]
-    expects: str = ""
-    """What a correct submission does, in a student's words (shown when no measurement exists)."""
-    params: dict[str, Param] = field(default_factory=dict)
-    default_timeout: float | dict[str, float] = 60.0
-    needs_reference: bool = True
-    """Whether judging compares with a recorded reference measurement."""
-    prepare: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None
-    """Parent-side: build tensors the child needs (e.g. reference weights). Gets (a function that
-    builds a reference model, params)."""
-    needs_data: bool = False
-    """The child needs the staged dataset (training images, unlabeled test images)."""
-    trains: bool = False
-    """Judged against metrics.json (recorded per protocol over seeds), not expected.pt."""
-    unavailable: Callable[[dict[str, Any], Path], str] | None = None
-    """Parent-side, given the params and the data root: why this check cannot run on this machine ('' when it
-    can); a non-empty reason makes the check SKIPPED without running it (e.g. pretrained weights not present)."""
-    default_points: float | None = None
-    """Points when a spec's check leaves `points` out (None: the spec must give them)."""
-
-    def measure_params(self, params: dict[str, Any]) -> dict[str, Any]:
-        """The subset of parameters the child may see."""
-        return {k: v for k, v in params.items() if self.params[k].measure}
+__all__ = ["PROBES", "Probe", "ProbeError", "families"]
 
 
-PROBES: dict[str, Probe] = {}
+def families() -> dict[str, tuple[Probe, ...]]:
+    """module name → the probes it declares, for every family module of this package."""
+    found = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "FAMILY"):
+            found[module.__name__] = tuple(module.FAMILY)
+    return found
 
 
-def register(probe: Probe) -> Probe:
-    """Add a probe; refuses duplicates."""
-    if probe.name in PROBES:
-        raise ValueError(f"probe '{probe.name}' is already registered")
-    PROBES[probe.name] = probe
-    return probe
+def _registry() -> dict[str, Probe]:
+    probes: dict[str, Probe] = {}
+    where: dict[str, str] = {}
+    for module, family in families().items():
+        for probe in family:
+            if not isinstance(probe, Probe):
+                raise ProbeError(f"{module}: FAMILY holds {probe!r}, not a Probe")
+            if problems := probe.problems():
+                raise ProbeError(f"{module}: probe '{probe.name}': {'; '.join(problems)}")
+            if probe.name in probes:
+                raise ProbeError(f"{module}: probe '{probe.name}' is already registered by {where[probe.name]}")
+            probes[probe.name], where[probe.name] = probe, module
+    return probes
 
 
-# Importing the families registers them.
-from grader.probes import (  # noqa: E402,F401
-    batchnorm, clinical, featuremaps, figure, gradients, handin, loaders, loop, resnet, shapes, training, transfer, xray)
+PROBES: dict[str, Probe] = _registry()

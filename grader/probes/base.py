@@ -1,4 +1,5 @@
-"""Types shared by every probe: parameters, the child's measuring context, the parent's verdict."""
+"""Types shared by every probe: a probe and its parameters (validated when the registry reads them), the child's
+measuring context, the parent's verdict."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,6 +7,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from grader.results import Figure, RunInfo, Status
+
+DEVICE_CLASSES = ("cpu", "cuda")
 
 _KINDS: dict[str, Callable[[Any], bool]] = {
     "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
@@ -41,11 +44,6 @@ class Param:
         if not _KINDS[self.kind](value):
             raise fail(f"must be {_KIND_WORDS[self.kind]}, found {value!r}")
         return float(value) if self.kind == "float" else value
-
-
-class SpecError(ValueError):
-    """A malformed assignment spec; the message names the file, the check and the key (raised where
-    specs are read, and by a probe whose parameters cannot be used)."""
 
 
 class MeasureError(Exception):
@@ -142,6 +140,81 @@ class Verdict:
     """Overrides the status derived from `fraction` (e.g. SKIPPED)."""
     figures: tuple[Figure, ...] = ()
     """Images to show next to the check (e.g. the student's figure and the reference's)."""
+
+
+class ProbeError(Exception):
+    """A probe declared wrongly: the message names its module and the probe (raised when the registry loads)."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A probe: a measure half that runs in the child, a judge half that runs in the parent, and what a spec's
+    check may set. A family module declares its probes in a module-level tuple `FAMILY` (grader.probes)."""
+
+    name: str
+    title: str
+    """Default check name shown to students."""
+    measure: Callable[[MeasureContext, dict[str, Any]], dict[str, Any]] | None
+    """None: nothing is measured in the child; the judge reads how the file ran (JudgeContext.ran)."""
+    judge: Callable[[JudgeContext], Verdict]
+    expects: str = ""
+    """What a correct submission does, in a student's words (shown when no measurement exists)."""
+    params: dict[str, Param] = field(default_factory=dict)
+    default_timeout: float | dict[str, float] = 60.0
+    needs_reference: bool = True
+    """Whether judging compares with a recorded reference measurement."""
+    prepare: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None
+    """Parent-side: build tensors the child needs (e.g. reference weights). Gets (a function that
+    builds a reference model, params)."""
+    needs_data: bool = False
+    """The child needs the staged dataset (training images, unlabeled test images)."""
+    trains: bool = False
+    """Judged against metrics.json (recorded per protocol over seeds), not expected.pt."""
+    unavailable: Callable[[dict[str, Any], Path], str] | None = None
+    """Parent-side, given the params and the data root: why this check cannot run on this machine ('' when it
+    can); a non-empty reason makes the check SKIPPED without running it (e.g. pretrained weights not present)."""
+    default_points: float | None = None
+    """Points when a spec's check leaves `points` out (None: the spec must give them)."""
+
+    def measure_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The subset of parameters the child may see."""
+        return {k: v for k, v in params.items() if self.params[k].measure}
+
+    def problems(self) -> list[str]:
+        """What is wrong with this declaration ([] when nothing is)."""
+        found = []
+        if not self.name.isidentifier() or not self.title.strip():
+            found.append("needs a name that is a Python identifier and a title")
+        if not callable(self.judge) or not all(f is None or callable(f) for f in (self.measure, self.prepare,
+                                                                                   self.unavailable)):
+            found.append("judge must be a function, and measure, prepare and unavailable functions or None")
+        if self.measure is None and (self.needs_reference or self.prepare or self.needs_data or self.trains):
+            found.append("measures nothing in the child, so it can need no reference, data or prepared inputs")
+        found += [f"parameter '{name}': {why}" for name, param in self.params.items()
+                  for why in _param_problems(name, param)]
+        timeouts = self.default_timeout if isinstance(self.default_timeout, dict) else \
+            dict.fromkeys(DEVICE_CLASSES, self.default_timeout)
+        if set(timeouts) != set(DEVICE_CLASSES) or not all(_positive(t) for t in timeouts.values()):
+            found.append(f"default_timeout must be positive seconds, for each of {list(DEVICE_CLASSES)}")
+        if self.default_points is not None and not (_positive(self.default_points) or self.default_points == 0):
+            found.append("default_points must be a number of points (0 or more), or None")
+        return found
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def _param_problems(name: str, param: Any) -> list[str]:
+    if not name.isidentifier() or not isinstance(param, Param):
+        return ["must be a Param with a name that is a Python identifier"]
+    if param.kind not in _KINDS:
+        return [f"unknown kind '{param.kind}'; known: {sorted(_KINDS)}"]
+    if param.required and param.default is not None:
+        return ["a required parameter has no default"]
+    if not param.required and param.default != [] and not _KINDS[param.kind](param.default):  # []: the probe's own
+        return [f"default {param.default!r} is not {_KIND_WORDS[param.kind]}"]
+    return []
 
 
 def passed(expected: str, found: str) -> Verdict:

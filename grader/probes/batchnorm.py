@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.probes.base import JudgeContext, MeasureContext, Param, Verdict, failed, passed
+from grader.probes.base import (
+    JudgeContext,
+    MeasureContext,
+    Param,
+    Probe,
+    Verdict,
+    failed,
+    passed,
+)
 
 _BATCH = 8
 _KEYS = {"Conv2d": ("out_channels",), "Linear": ("in_features", "out_features"),
@@ -252,25 +260,21 @@ def judge_batchnorm_batch_dependence(ctx: JudgeContext) -> Verdict:
                             f"train mode: the output depends on the batch ({train_diff})")
 
 
-def register_all() -> None:
-    from grader.probes import Probe, register
-
-    register(Probe(
+FAMILY = (
+    Probe(
         name="batchnorm_placement", title="BatchNorm2d after each convolution",
         expects="a BatchNorm2d with matching num_features after every Conv2d",
         measure=measure_batchnorm_placement, judge=judge_batchnorm_placement, needs_reference=False,
-        default_timeout=30.0))
-    register(Probe(
+        default_timeout=30.0),
+    Probe(
         name="batchnorm_running_stats", title="BatchNorm running statistics follow train() and eval()",
         expects="running statistics updated in train mode and frozen after model.eval()",
         measure=measure_batchnorm_running_stats, judge=judge_batchnorm_running_stats, needs_reference=False,
-        default_timeout=30.0))
-    register(Probe(
+        default_timeout=30.0),
+    Probe(
         name="batchnorm_batch_dependence", title="Batch statistics in training, running statistics in eval",
         expects="outputs independent of the rest of the batch in eval mode, dependent on it in train mode",
         measure=measure_batchnorm_batch_dependence, judge=judge_batchnorm_batch_dependence,
         needs_reference=False, default_timeout=30.0,
-        params={"rtol": Param("float", default=1e-4), "atol": Param("float", default=1e-5)}))
-
-
-register_all()
+        params={"rtol": Param("float", default=1e-4), "atol": Param("float", default=1e-5)}),
+)

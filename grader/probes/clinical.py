@@ -13,9 +13,20 @@ import time
 from pathlib import Path
 from typing import Any
 
+from grader.probes.base import (
+    JudgeContext,
+    MeasureContext,
+    MeasureError,
+    Param,
+    Probe,
+    Verdict,
+)
+from grader.probes.transfer import (
+    build_student_model,
+    imagenet_weights,
+    weights_missing,
+)
 from grader.training.data import xray_missing
-from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, Verdict
-from grader.probes.transfer import build_student_model, imagenet_weights, weights_missing
 
 BATCH = 32
 LEARNING_RATE = 1e-3
@@ -125,17 +136,13 @@ def judge_clinical(ctx: JudgeContext) -> Verdict:
     return Verdict(fraction, expected, found, hint)
 
 
-def register_all() -> None:
-    from grader.probes import Probe, register
-
-    register(Probe(
+FAMILY = (
+    Probe(
         name="xray_clinical", title="Sensitivity, specificity and ROC AUC on the real X-rays",
         expects="a fine-tuned model that separates pneumonia from normal X-rays (ROC AUC)",
         measure=measure_clinical, judge=judge_clinical, needs_reference=False, needs_data=True,
         unavailable=clinical_unavailable, default_timeout={"cpu": 1800.0, "cuda": 300.0},
         params={"architecture": Param("str", default="resnet50", measure=True),
                 "train_images": Param("int", default=2048, measure=True),
-                "min_auc": Param("float", default=0.85), "floor_auc": Param("float", default=0.6)}))
-
-
-register_all()
+                "min_auc": Param("float", default=0.85), "floor_auc": Param("float", default=0.6)}),
+)

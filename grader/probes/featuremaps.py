@@ -16,11 +16,12 @@ from grader.probes.base import (
     MeasureContext,
     MeasureError,
     Param,
-    SpecError,
+    Probe,
     Verdict,
     failed,
     passed,
 )
+from grader.spec.table import SpecError
 
 _STAGE_WORDS = {
     "conv": "the first Conv2d's output before the ReLU",
@@ -59,7 +60,7 @@ def model_and_images(ctx: MeasureContext, params: dict[str, Any], count: int) ->
     import torch
 
     from grader.training.models import build
-    from grader.training.train import load_first_images
+    from grader.training.staged import load_first_images
 
     if ctx.staged_dir is None:
         raise MeasureError("no test images were made available to the grading process")
@@ -284,27 +285,24 @@ FIXTURE = {"model": Param("str", default="simple_cnn", measure=True), "weights_s
 """Parameters of every check on the grader's own model (seeded weights)."""
 
 
-def register_all() -> None:
-    from grader.probes import Probe, register
+_MAPS = {**FIXTURE, "images": Param("int", default=2, measure=True), "after_relu": Param("bool", default=True)}
+_VALUES = {**_MAPS, "rtol": Param("float", default=1e-4), "atol": Param("float", default=1e-5)}
+_EXPECTS = "the activations of the model's first nn.Conv2d (the first in model.modules()), for any model"
 
-    maps = {**FIXTURE, "images": Param("int", default=2, measure=True), "after_relu": Param("bool", default=True)}
-    values = {**maps, "rtol": Param("float", default=1e-4), "atol": Param("float", default=1e-5)}
-    expects = "the activations of the model's first nn.Conv2d (the first in model.modules()), for any model"
-    register(Probe(
+FAMILY = (
+    Probe(
         name="feature_map_shape", title="Shape and type of the feature maps",
         expects="a float32 tensor [images, channels, height, width] from the model's first Conv2d",
-        measure=measure_feature_map_shape, judge=judge_feature_map_shape, params=maps, prepare=prepare_fixture,
-        needs_data=True, default_timeout=30.0))
-    register(Probe(
-        name="feature_map_values", title="Feature maps of the first convolutional layer", expects=expects,
-        measure=measure_feature_maps, judge=judge_feature_map_values, params=values, prepare=prepare_fixture,
-        needs_data=True, default_timeout=30.0))
-    register(Probe(
+        measure=measure_feature_map_shape, judge=judge_feature_map_shape, params=_MAPS, prepare=prepare_fixture,
+        needs_data=True, default_timeout=30.0),
+    Probe(
+        name="feature_map_values", title="Feature maps of the first convolutional layer", expects=_EXPECTS,
+        measure=measure_feature_maps, judge=judge_feature_map_values, params=_VALUES, prepare=prepare_fixture,
+        needs_data=True, default_timeout=30.0),
+    Probe(
         name="feature_map_side_effects", title="Model and images left unchanged",
         expects="feature_maps leaves the model and the images as they were and returns detached maps",
         measure=measure_side_effects, judge=judge_side_effects, needs_reference=False,
         params={**FIXTURE, "images": Param("int", default=2, measure=True)}, prepare=prepare_fixture,
-        needs_data=True, default_timeout=30.0))
-
-
-register_all()
+        needs_data=True, default_timeout=30.0),
+)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from grader.probes.base import JudgeContext, MeasureContext, Param, Verdict
+from grader.probes.base import JudgeContext, MeasureContext, Param, Probe, Verdict
 from grader.probes.featuremaps import (
     FIXTURE,
     first_conv_stages,
@@ -141,16 +141,11 @@ def judge_figure(ctx: JudgeContext) -> Verdict:
     return Verdict(1.0, expected, f"{want.shape[0]} panels, panel i shows channel i", figures=figures)
 
 
-
-def register_figure() -> None:
-    from grader.probes import Probe, register
-
-    register(Probe(
+FAMILY = (
+    Probe(
         name="feature_map_figure", title="Figure: one panel per channel",
         expects="plot_feature_maps returns a matplotlib Figure with one imshow panel per channel, in order",
         measure=measure_figure, judge=judge_figure,
         params={**FIXTURE, "after_relu": Param("bool", default=True, measure=True)}, prepare=prepare_fixture,
-        needs_data=True, default_timeout=30.0))
-
-
-register_figure()
+        needs_data=True, default_timeout=30.0),
+)

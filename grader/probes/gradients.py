@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, Verdict, failed, passed
+from grader.probes.base import (
+    JudgeContext,
+    MeasureContext,
+    MeasureError,
+    Param,
+    Probe,
+    Verdict,
+    failed,
+    passed,
+)
 
 _BATCH = 4
 
@@ -162,18 +171,14 @@ def judge_reference_gradients(ctx: JudgeContext) -> Verdict:
     return passed(expected, f"outputs and {len(want['grads'])} gradients match (weights loaded {got['loaded']})")
 
 
-def register_all() -> None:
-    from grader.probes import Probe, register
-
-    register(Probe(
+FAMILY = (
+    Probe(
         name="gradient_flow", title="Gradient flow", expects="every trainable parameter gets a finite, non-zero gradient", measure=measure_gradient_flow,
-        judge=judge_gradient_flow, needs_reference=False, default_timeout=30.0))
-    register(Probe(
+        judge=judge_gradient_flow, needs_reference=False, default_timeout=30.0),
+    Probe(
         name="reference_gradients", title="Same outputs and gradients as the reference", expects="with the reference weights loaded, the same outputs and gradients as the reference",
         measure=measure_reference_gradients, judge=judge_reference_gradients,
         prepare=prepare_reference_gradients, default_timeout=30.0,
         params={"rtol": Param("float", default=1e-4), "atol": Param("float", default=1e-5),
-                "weights_seed": Param("int", default=1234)}))
-
-
-register_all()
+                "weights_seed": Param("int", default=1234)}),
+)

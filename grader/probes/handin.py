@@ -5,7 +5,7 @@ can reward a clean file (points 0 by default) while salvaging still grades the d
 """
 from __future__ import annotations
 
-from grader.probes.base import JudgeContext, Verdict, failed, passed
+from grader.probes.base import JudgeContext, Probe, Verdict, failed, passed
 from grader.results import RunStatus
 
 EXPECTS = "the file runs as handed in: importing it (or running the notebook's cells) raises nothing"
@@ -19,11 +19,7 @@ def judge_runs_as_handed_in(ctx: JudgeContext) -> Verdict:
     return failed(EXPECTS, ran.summary or ran.status.value, fix)
 
 
-def register_all() -> None:
-    from grader.probes import Probe, register
-
-    register(Probe(name="runs_as_handed_in", title="Runs as handed in", expects=EXPECTS, measure=None,
-                   judge=judge_runs_as_handed_in, needs_reference=False, default_points=0.0))
-
-
-register_all()
+FAMILY = (
+    Probe(name="runs_as_handed_in", title="Runs as handed in", expects=EXPECTS, measure=None,
+          judge=judge_runs_as_handed_in, needs_reference=False, default_points=0.0),
+)

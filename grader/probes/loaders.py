@@ -13,7 +13,13 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Verdict
+from grader.probes.base import (
+    JudgeContext,
+    MeasureContext,
+    MeasureError,
+    Probe,
+    Verdict,
+)
 
 STAND_IN_TEST = 10_000
 FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -109,12 +115,8 @@ def judge_loaders(ctx: JudgeContext) -> Verdict:
                    "; ".join(dict.fromkeys(h for _, h in problems if h)))
 
 
-def register_all() -> None:
-    from grader.probes import Probe, register
-
-    register(Probe(name="mnist_loaders", title="make_loaders prepares MNIST as the chapter does",
-                   expects="the chapter's transform, batch size and shuffling", measure=measure_loaders,
-                   judge=judge_loaders, needs_data=True, needs_reference=False, default_timeout=90.0))
-
-
-register_all()
+FAMILY = (
+    Probe(name="mnist_loaders", title="make_loaders prepares MNIST as the chapter does",
+          expects="the chapter's transform, batch size and shuffling", measure=measure_loaders,
+          judge=judge_loaders, needs_data=True, needs_reference=False, default_timeout=90.0),
+)

@@ -12,7 +12,18 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, Verdict, failed, passed
+from grader.probes.base import (
+    JudgeContext,
+    MeasureContext,
+    MeasureError,
+    Param,
+    Probe,
+    Verdict,
+    failed,
+    passed,
+)
+from grader.probes.loop_log import CHAPTER_LOOP, loop_bug
+from grader.probes.training import judge_test_accuracy
 
 LR = 1e-3
 """The chapter's Adam learning rate."""
@@ -22,9 +33,6 @@ COMPARED_NUMEL = 65_536
 loop bug changes like every other layer), to keep expected.pt small."""
 SIGNATURES = {"train_one_epoch": "train_one_epoch(model, loader, criterion, optimizer, device=\"cpu\")",
               "evaluate": "evaluate(model, loader, device=\"cpu\")"}
-CHAPTER_LOOP = ("the chapter's order for each batch: optimizer.zero_grad(), outputs = model(images), "
-                "loss = criterion(outputs, labels), loss.backward(), optimizer.step()")
-
 
 # ------------------------------------------------------------------------------------ parent side
 
@@ -48,7 +56,7 @@ def _train_slice(ctx: MeasureContext, count: int) -> tuple[Any, Any]:
     import numpy as np
     import torch
 
-    from grader.training.train import load_first_images
+    from grader.training.staged import load_first_images
 
     if ctx.staged_dir is None:
         raise MeasureError("no training data was made available to the grading process")
@@ -161,7 +169,8 @@ def measure_loop_test_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> d
     from torch.utils.data import DataLoader, TensorDataset
 
     from grader.probes.spies import CallLog, SpyCriterion
-    from grader.training.train import get_protocol, load_staged, predict
+    from grader.training.staged import load_staged
+    from grader.training.train import get_protocol, predict
 
     if ctx.staged_dir is None:
         raise MeasureError("no training data was made available to the grading process")
@@ -184,61 +193,24 @@ def measure_loop_test_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> d
 
 # ------------------------------------------------------------------------------------ judge side
 
-def loop_bug(kinds: list[str]) -> tuple[str, str]:
-    """(what the call log shows is wrong, hint) for a loop whose weights differ from the reference's."""
-    count = {k: kinds.count(k) for k in ("forward", "criterion", "backward", "zero_grad", "step")}
-    if not count["forward"]:
-        return "train_one_epoch never called the model", "iterate over the loader: for images, labels in loader: ..."
-    if not count["criterion"]:
-        return ("the criterion passed to train_one_epoch is never called: the loss comes from somewhere else "
-                "(e.g. F.nll_loss)"), "compute loss = criterion(outputs, labels) with the criterion you are given"
-    if not count["backward"]:
-        return "loss.backward() is never called on the criterion's loss, so no gradient is computed", CHAPTER_LOOP
-    if not count["step"]:
-        return "optimizer.step() is never called, so the weights never change", CHAPTER_LOOP
-    if not count["zero_grad"]:
-        return ("optimizer.zero_grad() is never called, so each batch's gradients are added to the earlier "
-                "batches' (gradients accumulate)"), CHAPTER_LOOP
-    batches = _per_batch(kinds)
-    for events in batches:
-        if "backward" in events and "step" in events and \
-                events.index("backward") < _last(events, "zero_grad") < _last(events, "step"):
-            return ("optimizer.zero_grad() is called after loss.backward() and before optimizer.step(), "
-                    "erasing the gradients the step needs"), CHAPTER_LOOP
-        if "step" in events and "backward" in events and events.index("step") < events.index("backward"):
-            if "zero_grad" in events and events.index("zero_grad") < events.index("step"):
-                return ("optimizer.step() is called before loss.backward() and after zero_grad(), so it never has a "
-                        "gradient to apply: nothing is learned"), CHAPTER_LOOP
-            return ("optimizer.step() is called before loss.backward(), so each step uses the previous batch's "
-                    "gradients"), CHAPTER_LOOP
-    if count["step"] != len(batches) or count["backward"] != len(batches):
-        return (f"for {len(batches)} batches the loop called backward {count['backward']} and step "
-                f"{count['step']} times"), "one backward and one step per batch"
-    return "the weights differ from the reference loop's", CHAPTER_LOOP
+def _same_weights(mine: list[Any], reference: list[Any], steps: int) -> bool:
+    """The weights the reference loop reaches, up to float noise. Another CPU or kernel rounds differently, and
+    Adam's step moves a weight by about lr whatever the size of its gradient, so a gradient of about zero whose
+    sign the rounding flips moves its weight by up to 2 × lr a step: on one machine 62 of 20,234 weights after 3
+    steps. A loop that differs (a missing or misplaced zero_grad, step or backward) moves most of them."""
+    import torch
 
-
-def _per_batch(kinds: list[str]) -> list[list[str]]:
-    """The log cut at each forward (events before the first forward go to the first batch)."""
-    batches: list[list[str]] = [[]]
-    for kind in kinds:
-        if kind == "forward" and "forward" in batches[-1]:
-            batches.append([])
-        batches[-1].append(kind)
-    return batches
-
-
-def _last(events: list[str], kind: str) -> int:
-    return max((i for i, k in enumerate(events) if k == kind), default=-1)
+    if len(mine) != len(reference) or any(a.shape != b.shape for a, b in zip(mine, reference)):
+        return False
+    off = sum(int((~torch.isclose(a, b, rtol=1e-4, atol=1e-5)).sum()) for a, b in zip(mine, reference))
+    worst = max((float((a - b).abs().max()) for a, b in zip(mine, reference) if a.numel()), default=0.0)
+    return off <= sum(a.numel() for a in mine) // 100 and worst <= 2 * LR * steps + 1e-5
 
 
 def judge_train_steps(ctx: JudgeContext) -> Verdict:
-    import torch
-
     expected = "the same weights as the reference loop after 1, 2 and 3 training steps (Adam, lr 1e-3)"
     for steps, (mine, ref) in enumerate(zip(ctx.measured["runs"], ctx.expected["runs"]), start=1):
-        if len(mine["params"]) != len(ref["params"]) or not all(
-                a.shape == b.shape and torch.allclose(a, b, rtol=1e-4, atol=1e-5)
-                for a, b in zip(mine["params"], ref["params"])):
+        if not _same_weights(mine["params"], ref["params"], steps):
             found, hint = loop_bug(ctx.measured["runs"][-1]["log"])
             return failed(expected, f"after {steps} step{'s' * (steps > 1)}: {found}", hint)
     return passed(expected, "the weights match the reference loop's after 1, 2 and 3 steps")
@@ -353,33 +325,29 @@ def _sizes(total: int, batch_size: int) -> list[int]:
     return [min(batch_size, total - start) for start in range(0, total, batch_size)]
 
 
-def register_all() -> None:
-    from grader.probes import Probe, register
-    from grader.probes.training import judge_test_accuracy
+_FIXTURES = {"weights_seed": Param("int", default=8)}
 
-    fixtures = {"weights_seed": Param("int", default=8)}
-    register(Probe(name="train_steps", title="Training steps match the reference loop",
-                   expects=CHAPTER_LOOP, measure=measure_train_steps, judge=judge_train_steps,
-                   prepare=prepare_fixtures, needs_data=True, params=fixtures, default_timeout=60.0))
-    register(Probe(name="train_loss", title="train_one_epoch returns the mean loss",
-                   expects="the mean of the per-batch losses as a float", measure=measure_train_loss,
-                   judge=judge_train_loss, prepare=prepare_fixtures, needs_data=True, needs_reference=False,
-                   params=fixtures, default_timeout=60.0))
-    register(Probe(name="loop_modes", title="Training and evaluation modes, batches on the device",
-                   expects="model.train() / model.eval() + torch.no_grad(), batches moved to the device",
-                   measure=measure_loop_modes, judge=judge_loop_modes, prepare=prepare_fixtures, needs_data=True,
-                   needs_reference=False, params=fixtures, default_timeout=60.0))
-    register(Probe(name="evaluate_counts", title="evaluate counts every image and changes nothing",
-                   expects="the accuracy over every image, model untouched", measure=measure_evaluate_counts,
-                   judge=judge_evaluate_counts, prepare=prepare_fixtures, needs_data=True, needs_reference=False,
-                   params=fixtures, default_timeout=60.0))
-    register(Probe(name="loop_test_accuracy", title="Test accuracy after one epoch of your training loop",
-                   expects="a test accuracy close to the reference loop's after one epoch",
-                   measure=measure_loop_test_accuracy, judge=judge_test_accuracy, prepare=prepare_fixtures,
-                   needs_data=True, needs_reference=False, trains=True, default_timeout={"cpu": 240.0, "cuda": 90.0},
-                   params={**fixtures, "protocol": Param("str", default="quick", measure=True),
-                           "min_fraction_of_reference": Param("float", default=0.9),
-                           "floor_fraction_of_reference": Param("float", default=0.5)}))
-
-
-register_all()
+FAMILY = (
+    Probe(name="train_steps", title="Training steps match the reference loop",
+          expects=CHAPTER_LOOP, measure=measure_train_steps, judge=judge_train_steps,
+          prepare=prepare_fixtures, needs_data=True, params=_FIXTURES, default_timeout=60.0),
+    Probe(name="train_loss", title="train_one_epoch returns the mean loss",
+          expects="the mean of the per-batch losses as a float", measure=measure_train_loss,
+          judge=judge_train_loss, prepare=prepare_fixtures, needs_data=True, needs_reference=False,
+          params=_FIXTURES, default_timeout=60.0),
+    Probe(name="loop_modes", title="Training and evaluation modes, batches on the device",
+          expects="model.train() / model.eval() + torch.no_grad(), batches moved to the device",
+          measure=measure_loop_modes, judge=judge_loop_modes, prepare=prepare_fixtures, needs_data=True,
+          needs_reference=False, params=_FIXTURES, default_timeout=60.0),
+    Probe(name="evaluate_counts", title="evaluate counts every image and changes nothing",
+          expects="the accuracy over every image, model untouched", measure=measure_evaluate_counts,
+          judge=judge_evaluate_counts, prepare=prepare_fixtures, needs_data=True, needs_reference=False,
+          params=_FIXTURES, default_timeout=60.0),
+    Probe(name="loop_test_accuracy", title="Test accuracy after one epoch of your training loop",
+          expects="a test accuracy close to the reference loop's after one epoch",
+          measure=measure_loop_test_accuracy, judge=judge_test_accuracy, prepare=prepare_fixtures,
+          needs_data=True, needs_reference=False, trains=True, default_timeout={"cpu": 240.0, "cuda": 90.0},
+          params={**_FIXTURES, "protocol": Param("str", default="quick", measure=True),
+                  "min_fraction_of_reference": Param("float", default=0.9),
+                  "floor_fraction_of_reference": Param("float", default=0.5)}),
+)

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.probes.base import (
+    JudgeContext,
+    MeasureContext,
+    MeasureError,
+    Param,
+    Probe,
+    Verdict,
+    failed,
+    passed,
+)
 from grader.training.data import IMAGENET_MEAN, IMAGENET_STD
-from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, Verdict, failed, passed
 
 KNOWN = {("BasicBlock", (2, 2, 2, 2)): "resnet18", ("BasicBlock", (3, 4, 6, 3)): "resnet34",
          ("Bottleneck", (3, 4, 6, 3)): "resnet50", ("Bottleneck", (3, 4, 23, 3)): "resnet101"}
@@ -101,16 +110,12 @@ def judge_transform_output(ctx: JudgeContext) -> Verdict:
                                    "transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))])")
 
 
-def register_all() -> None:
-    from grader.probes import Probe, register
-
-    register(Probe(name="resnet_structure", title="torchvision's ResNet18 with a 10-way head",
-                   expects="torchvision's ResNet with the reference's blocks, parameters and head",
-                   measure=measure_resnet_structure, judge=judge_resnet_structure, default_timeout=60.0))
-    register(Probe(name="transform_output", title="The chapter's CIFAR-10 transform",
-                   expects="the reference transform's tensors on real CIFAR-10 images",
-                   measure=measure_transform_output, judge=judge_transform_output, needs_data=True,
-                   params={"images": Param("int", default=8, measure=True)}, default_timeout=60.0))
-
-
-register_all()
+FAMILY = (
+    Probe(name="resnet_structure", title="torchvision's ResNet18 with a 10-way head",
+          expects="torchvision's ResNet with the reference's blocks, parameters and head",
+          measure=measure_resnet_structure, judge=judge_resnet_structure, default_timeout=60.0),
+    Probe(name="transform_output", title="The chapter's CIFAR-10 transform",
+          expects="the reference transform's tensors on real CIFAR-10 images",
+          measure=measure_transform_output, judge=judge_transform_output, needs_data=True,
+          params={"images": Param("int", default=8, measure=True)}, default_timeout=60.0),
+)

@@ -3,7 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.probes.base import (JudgeContext, MeasureContext, Param, Verdict, failed, passed)
+from grader.probes.base import (
+    JudgeContext,
+    MeasureContext,
+    Param,
+    Probe,
+    Verdict,
+    failed,
+    passed,
+)
 
 
 def _default_shapes(ctx: MeasureContext, batches: tuple[int, ...]) -> list[list[int]]:
@@ -188,21 +196,17 @@ def judge_architecture(ctx: JudgeContext) -> Verdict:
     return passed(expected, found)
 
 
-def register_all() -> None:
-    from grader.probes import Probe, register
-
-    register(Probe(
+FAMILY = (
+    Probe(
         name="output_shape", title="Output shape", expects="logits of shape [batch, classes] for every input batch size", measure=measure_output_shape, judge=judge_output_shape,
-        params={"inputs": Param("shapes", default=[], measure=True)}, default_timeout=30.0))
-    register(Probe(
+        params={"inputs": Param("shapes", default=[], measure=True)}, default_timeout=30.0),
+    Probe(
         name="layer_shapes", title="Intermediate layer shapes", expects="each layer's output has the shape the brief describes", measure=measure_layer_shapes,
         judge=judge_layer_shapes, default_timeout=30.0,
         params={"input": Param("shape", default=[], measure=True),
-                "layer_types": Param("strings", default=["Conv2d", "MaxPool2d", "AvgPool2d", "Linear"])}))
-    register(Probe(
+                "layer_types": Param("strings", default=["Conv2d", "MaxPool2d", "AvgPool2d", "Linear"])}),
+    Probe(
         name="architecture", title="Layers and hyper-parameters", expects="the layers and sizes the brief describes", measure=measure_architecture,
         judge=judge_architecture, default_timeout=30.0,
-        params={"layer_types": Param("strings", default=["Conv2d", "Linear"])}))
-
-
-register_all()
+        params={"layer_types": Param("strings", default=["Conv2d", "Linear"])}),
+)

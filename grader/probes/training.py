@@ -9,7 +9,14 @@ import dataclasses
 import time
 from typing import Any, Callable
 
-from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, Verdict
+from grader.probes.base import (
+    JudgeContext,
+    MeasureContext,
+    MeasureError,
+    Param,
+    Probe,
+    Verdict,
+)
 from grader.results import Status
 
 
@@ -19,7 +26,8 @@ def train_for_predictions(ctx: MeasureContext, params: dict[str, Any],
     Adam) under the check's protocol; predictions for the unlabeled test images."""
     import torch
 
-    from grader.training.train import get_protocol, load_staged, train_and_predict
+    from grader.training.staged import load_staged
+    from grader.training.train import get_protocol, train_and_predict
 
     if ctx.staged_dir is None:
         raise MeasureError("no training data was made available to the grading process")
@@ -91,16 +99,12 @@ def judge_test_accuracy(ctx: JudgeContext) -> Verdict:
     return Verdict(round(fraction, 4), expected, found, hint)
 
 
-def register_all() -> None:
-    from grader.probes import Probe, register
-
-    register(Probe(
+FAMILY = (
+    Probe(
         name="test_accuracy", title="Test accuracy after training",
         expects="a test accuracy close to the reference's after the grader's training recipe", measure=measure_test_accuracy,
         judge=judge_test_accuracy, needs_reference=False, needs_data=True, trains=True, default_timeout={"cpu": 240.0, "cuda": 90.0},
         params={"protocol": Param("str", default="quick", measure=True),
                 "min_fraction_of_reference": Param("float", default=0.9),
-                "floor_fraction_of_reference": Param("float", default=0.5)}))
-
-
-register_all()
+                "floor_fraction_of_reference": Param("float", default=0.5)}),
+)

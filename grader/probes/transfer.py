@@ -15,8 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Param, SpecError, Verdict, failed, passed
+from grader.probes.base import (
+    JudgeContext,
+    MeasureContext,
+    MeasureError,
+    Param,
+    Probe,
+    Verdict,
+    failed,
+    passed,
+)
 from grader.probes.training import judge_test_accuracy, train_for_predictions
+from grader.spec.table import SpecError
 
 _STEP_BATCH = 2
 """Images in the one training step of the frozen/new-head checks (VGG16 has 138M parameters)."""
@@ -292,34 +302,30 @@ def measure_transfer_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> di
     return train_for_predictions(ctx, params, build, verb="fine-tuning")
 
 
-def register_all() -> None:
-    from grader.probes import Probe, register
+_ARCHITECTURE = {"architecture": Param("str", default="vgg16", measure=True)}
 
-    architecture = {"architecture": Param("str", default="vgg16", measure=True)}
-
-    register(Probe(
+FAMILY = (
+    Probe(
         name="frozen_layers", title="Feature extractor frozen",
         expects="every pretrained parameter is frozen and does not change in training",
         measure=measure_frozen_layers, judge=judge_frozen_layers, needs_reference=False, default_timeout=60.0,
-        params=architecture))
-    register(Probe(
+        params=_ARCHITECTURE),
+    Probe(
         name="new_head", title="New trainable last layer",
         expects="a new, trainable last layer with one output per class that training changes",
-        measure=measure_new_head, judge=judge_new_head, default_timeout=60.0, params=architecture))
-    register(Probe(
+        measure=measure_new_head, judge=judge_new_head, default_timeout=60.0, params=_ARCHITECTURE),
+    Probe(
         name="optimizer_params", title="Optimizer over the trainable parameters",
         expects="the optimizer holds exactly the trainable parameters",
         measure=measure_optimizer_params, judge=judge_optimizer_params, needs_reference=False,
-        default_timeout=60.0, params=architecture))
-    register(Probe(
+        default_timeout=60.0, params=_ARCHITECTURE),
+    Probe(
         name="transfer_accuracy", title="Test accuracy after fine-tuning from ImageNet weights",
         expects="a test accuracy close to the reference's after fine-tuning the pretrained network",
         measure=measure_transfer_accuracy, judge=judge_test_accuracy, needs_reference=False,
         needs_data=True, trains=True, unavailable=weights_missing,
         default_timeout={"cpu": 900.0, "cuda": 120.0},
-        params={**architecture, "protocol": Param("str", default="transfer", measure=True),
+        params={**_ARCHITECTURE, "protocol": Param("str", default="transfer", measure=True),
                 "min_fraction_of_reference": Param("float", default=0.9),
-                "floor_fraction_of_reference": Param("float", default=0.5)}))
-
-
-register_all()
+                "floor_fraction_of_reference": Param("float", default=0.5)}),
+)

@@ -13,8 +13,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from grader.probes.base import (
+    JudgeContext,
+    MeasureContext,
+    MeasureError,
+    Probe,
+    Verdict,
+    failed,
+    passed,
+)
 from grader.training.data import IMAGENET_MEAN, IMAGENET_STD
-from grader.probes.base import JudgeContext, MeasureContext, MeasureError, Verdict, failed, passed
 
 COUNTS = {"train": {"NORMAL": 12, "PNEUMONIA": 36}, "val": {"NORMAL": 4, "PNEUMONIA": 4},
           "test": {"NORMAL": 8, "PNEUMONIA": 16}}
@@ -208,18 +216,14 @@ def judge_class_weights(ctx: JudgeContext) -> Verdict:
     return failed(expected, f"weights {[round(w, 4) for w in m['weight']]} (NORMAL {ratio:.3g} × PNEUMONIA)", hint)
 
 
-def register_all() -> None:
-    from grader.probes import Probe, register
-
-    register(Probe(name="xray_transforms", title="Transforms for grayscale X-rays",
-                   expects="3-channel 224 × 224 tensors with ImageNet's normalisation; augmentation for training only",
-                   measure=measure_transforms, judge=judge_transforms, needs_reference=False, default_timeout=60.0))
-    register(Probe(name="xray_datasets", title="ImageFolder datasets of the three splits",
-                   expects="train/val/test ImageFolder datasets with the right transforms",
-                   measure=measure_datasets, judge=judge_datasets, needs_reference=False, default_timeout=60.0))
-    register(Probe(name="class_weights", title="Class weights against the imbalance",
-                   expects="CrossEntropyLoss weighted by the inverse class counts", measure=measure_class_weights,
-                   judge=judge_class_weights, needs_reference=False, default_timeout=60.0))
-
-
-register_all()
+FAMILY = (
+    Probe(name="xray_transforms", title="Transforms for grayscale X-rays",
+          expects="3-channel 224 × 224 tensors with ImageNet's normalisation; augmentation for training only",
+          measure=measure_transforms, judge=judge_transforms, needs_reference=False, default_timeout=60.0),
+    Probe(name="xray_datasets", title="ImageFolder datasets of the three splits",
+          expects="train/val/test ImageFolder datasets with the right transforms",
+          measure=measure_datasets, judge=judge_datasets, needs_reference=False, default_timeout=60.0),
+    Probe(name="class_weights", title="Class weights against the imbalance",
+          expects="CrossEntropyLoss weighted by the inverse class counts", measure=measure_class_weights,
+          judge=judge_class_weights, needs_reference=False, default_timeout=60.0),
+)

@@ -8,6 +8,11 @@ from markupsafe import Markup, escape
 
 from grader.results import CheckResult, RunStatus, Status, SubmissionResult
 
+PALETTE = {Status.PASSED: "#1a7f37", Status.PARTIAL: "#b35900", Status.FAILED: "#d1242f", Status.ERROR: "#82071e",
+           Status.TIMEOUT: "#8250df", Status.MISSING: "#6e7781", Status.SKIPPED: "#4f6a85",
+           Status.UNGRADED: "#0969da"}
+"""The colour of each status, on every page and in every plot (templates/_palette.css.j2 makes them CSS)."""
+
 
 def fmt_points(points: float) -> str:
     """Points without a needless '.0': 7.0 -> '7', 2.5 -> '2.5'."""
@@ -38,11 +43,6 @@ def details(check: CheckResult) -> list[tuple[str, str]]:
 def needs_attention(check: CheckResult) -> bool:
     """Whether a student should read why this check did not pass."""
     return check.status not in (Status.PASSED, Status.SKIPPED)
-
-
-def unsandboxed(isolation: str) -> bool:
-    """Whether the isolation level means student code ran without a sandbox."""
-    return isolation.strip().lower().startswith("basic")
 
 
 def status_counts(checks: tuple[CheckResult, ...]) -> list[tuple[Status, int]]:

@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 from grader.report import _format
-from grader.report.hidden import redact_hidden
 from grader.results import CheckResult, SubmissionResult
 
 WHERE = re.compile(r"\bline (\d+) of ([^\s:()]+)")
@@ -32,7 +31,6 @@ def _annotation(check: CheckResult, submission_path: str) -> str:
     return f"::error {head}::{_data(f'{check.status.value}: {message}')}"
 
 
-def github_annotations(result: SubmissionResult, submission_path: str, *, hidden: str = "names") -> list[str]:
+def github_annotations(result: SubmissionResult, submission_path: str) -> list[str]:
     """One `::error` line per check that needs attention, at the student's line when the message names it."""
-    shown = redact_hidden(result, hidden)
-    return [_annotation(c, submission_path) for c in shown.checks if _format.needs_attention(c)]
+    return [_annotation(c, submission_path) for c in result.checks if _format.needs_attention(c)]

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import threading
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from grader.files import write_atomic
 from grader.report import _format
 from grader.results import ClassEntry, ClassResult, Status
 
@@ -100,17 +99,3 @@ def _write_csv(path: Path, rows: Sequence[Sequence[Cell]]) -> Path:
     buf = io.StringIO()
     csv.writer(buf).writerows([_cell(v) for v in row] for row in rows)
     return write_atomic(path, buf.getvalue())
-
-
-def write_atomic(path: Path, text: str) -> Path:
-    """Write `text` to `path` (parents created) through a temporary file and `os.replace`, so that a reader
-    never sees half a file; returns the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8", newline="")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path

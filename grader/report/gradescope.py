@@ -5,10 +5,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from grader.files import write_atomic
 from grader.report import _format
 from grader.results import CheckResult, Status, SubmissionResult
 
-VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+HIDDEN_VISIBILITY = "after_published"
+"""Gradescope's visibility for the hidden checks a result still holds (grader.policy decides what they show)."""
 
 
 def _full_marks(check: CheckResult) -> bool:
@@ -20,7 +22,7 @@ def _full_marks(check: CheckResult) -> bool:
 
 def _summary(result: SubmissionResult) -> str:
     lines = [f"Score: {_format.score_line(result)}", f"Isolation: {result.isolation}"]
-    if _format.unsandboxed(result.isolation):
+    if result.unsandboxed:
         lines.append("Warning: student code was not sandboxed.")
     if result.load_error:
         lines += ["", "Your submission could not be loaded:", result.load_error]
@@ -32,7 +34,7 @@ def _summary(result: SubmissionResult) -> str:
     return "\n".join(lines)
 
 
-def _test(number: int, check: CheckResult, hidden_visibility: str) -> dict[str, Any]:
+def _test(number: int, check: CheckResult) -> dict[str, Any]:
     return {
         "name": check.name,
         "number": str(number),
@@ -41,7 +43,7 @@ def _test(number: int, check: CheckResult, hidden_visibility: str) -> dict[str, 
         "status": "passed" if _full_marks(check) else "failed",
         "output": "\n".join(f"{label}: {text}" for label, text in _format.details(check)),
         "output_format": "text",
-        "visibility": hidden_visibility if check.hidden else "visible",
+        "visibility": HIDDEN_VISIBILITY if check.hidden else "visible",
         "extra_data": {
             "check_id": check.check_id,
             "status": check.status.value,
@@ -50,12 +52,8 @@ def _test(number: int, check: CheckResult, hidden_visibility: str) -> dict[str, 
     }
 
 
-def gradescope_results(
-    result: SubmissionResult, *, hidden_visibility: str = "after_published"
-) -> dict[str, Any]:
-    """The result in Gradescope's format; hidden checks get `hidden_visibility`."""
-    if hidden_visibility not in VISIBILITIES:
-        raise ValueError(f"hidden_visibility must be one of {VISIBILITIES}, not {hidden_visibility!r}")
+def gradescope_results(result: SubmissionResult) -> dict[str, Any]:
+    """The result in Gradescope's format."""
     return {
         "score": result.score,
         "execution_time": round(result.seconds),
@@ -66,6 +64,7 @@ def gradescope_results(
         "extra_data": {
             "assignment": result.assignment,
             "isolation": result.isolation,
+            "isolation_level": result.isolation_level.value,
             "device": result.device,
             "seconds": round(result.seconds, 3),
             "seeds": dict(result.seeds),
@@ -73,16 +72,10 @@ def gradescope_results(
             "causes": [d.cause for d in result.ran.diagnoses],
             "grader_version": result.grader_version,
         },
-        "tests": [_test(i, c, hidden_visibility) for i, c in enumerate(result.checks, start=1)],
+        "tests": [_test(i, c) for i, c in enumerate(result.checks, start=1)],
     }
 
 
-def write_gradescope(
-    result: SubmissionResult, path: Path, *, hidden_visibility: str = "after_published"
-) -> Path:
-    """Write `gradescope_results` as JSON to `path` (parents created) and return the path."""
-    data = gradescope_results(result, hidden_visibility=hidden_visibility)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    return path
+def write_gradescope(result: SubmissionResult, path: Path) -> Path:
+    """Write `gradescope_results` as JSON to `path` (parents created, atomically) and return the path."""
+    return write_atomic(path, json.dumps(gradescope_results(result), indent=2))

@@ -6,10 +6,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
 
+from grader.files import TEMPLATES, write_atomic
 from grader.report import _format
 from grader.results import SubmissionResult
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 def environment() -> Environment:
@@ -26,24 +25,17 @@ def environment() -> Environment:
     env.globals.update(
         time_used=_format.time_used,
         details=_format.details,
-        unsandboxed=_format.unsandboxed,
         status_counts=_format.status_counts,
+        palette={status.value: color for status, color in _format.PALETTE.items()},
     )
     return env
 
 
-def render_html(result: SubmissionResult, *, show_hidden: bool = True) -> str:
-    """The report page as one HTML string (inline CSS, figures as data URIs).
-
-    With `show_hidden=False` hidden checks are left out, and so are their points.
-    """
-    shown = result if show_hidden else result.visible()
-    return environment().get_template("report.html.j2").render(r=shown)
+def render_html(result: SubmissionResult) -> str:
+    """The report page as one HTML string (inline CSS, figures as data URIs)."""
+    return environment().get_template("report.html.j2").render(r=result)
 
 
-def write_html(result: SubmissionResult, path: Path, *, show_hidden: bool = True) -> Path:
-    """Write the report page to `path` (parents created) and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(result, show_hidden=show_hidden), encoding="utf-8")
-    return path
+def write_html(result: SubmissionResult, path: Path) -> Path:
+    """Write the report page to `path` (parents created, atomically) and return the path."""
+    return write_atomic(path, render_html(result))

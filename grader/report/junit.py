@@ -5,8 +5,8 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from grader.files import write_atomic
 from grader.report import _format
-from grader.report.hidden import redact_hidden
 from grader.results import CheckResult, Status, SubmissionResult
 
 FAILURES = (Status.FAILED, Status.PARTIAL, Status.MISSING)
@@ -45,9 +45,9 @@ def _counts(checks: tuple[CheckResult, ...]) -> dict[str, str]:
     }
 
 
-def junit_xml(result: SubmissionResult, *, hidden: str = "names") -> str:
-    """The result as a JUnit XML document; hidden checks follow the `hidden` policy."""
-    shown = redact_hidden(result, hidden)
+def junit_xml(result: SubmissionResult) -> str:
+    """The result as a JUnit XML document."""
+    shown = result
     counts = _counts(shown.checks)
     time = _seconds(shown.seconds)
     skipped = str(sum(c.status is Status.SKIPPED for c in shown.checks))
@@ -70,9 +70,6 @@ def junit_xml(result: SubmissionResult, *, hidden: str = "names") -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def write_junit(result: SubmissionResult, path: Path, *, hidden: str = "names") -> Path:
-    """Write `junit_xml` to `path` (parents created) and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(junit_xml(result, hidden=hidden), encoding="utf-8")
-    return path
+def write_junit(result: SubmissionResult, path: Path) -> Path:
+    """Write `junit_xml` to `path` (parents created, atomically) and return the path."""
+    return write_atomic(path, junit_xml(result))

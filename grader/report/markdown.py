@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 from grader.report import _format
-from grader.report.hidden import redact_hidden
 from grader.results import CheckResult, Status, SubmissionResult
 
 ICONS = {
@@ -36,9 +35,9 @@ def _row(check: CheckResult) -> str:
     return f"| {ICONS[check.status]} {check.status.value} | {_cell(name)} | {points} | {details} |"
 
 
-def markdown_summary(result: SubmissionResult, *, hidden: str = "names") -> str:
+def markdown_summary(result: SubmissionResult) -> str:
     """A heading with the score, one table row per check, and the grader's notes."""
-    shown = redact_hidden(result, hidden)
+    shown = result
     lines = [
         f"### {_cell(shown.title)}: {_format.score_line(shown)}",
         "",

@@ -11,18 +11,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from grader.files import write_atomic
 from grader.report import _format
-from grader.report.gradebook import entry_message, max_points, one_line, ordered, write_atomic
+from grader.report.gradebook import entry_message, max_points, one_line, ordered
 from grader.report.html import environment
-from grader.results import CheckResult, ClassEntry, ClassResult, EntryStatus, RunStatus, SimilarPair, Status
+from grader.results import (
+    CheckResult,
+    ClassEntry,
+    ClassResult,
+    EntryStatus,
+    RunStatus,
+    SimilarPair,
+    Status,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-COLORS = {Status.PASSED: "#1a7f37", Status.PARTIAL: "#b35900", Status.FAILED: "#d1242f", Status.ERROR: "#82071e",
-          Status.TIMEOUT: "#8250df", Status.MISSING: "#6e7781", Status.SKIPPED: "#4f6a85",
-          Status.UNGRADED: "#0969da"}
-"""The palette of the per-submission report (templates/report.html.j2)."""
 LOOK = {EntryStatus.GRADED: Status.PASSED, EntryStatus.LOAD_ERROR: Status.ERROR,
         EntryStatus.NOT_SUBMITTED: Status.MISSING, EntryStatus.PENDING: Status.SKIPPED}
 """The check status whose colour an entry status borrows."""
@@ -142,7 +147,6 @@ def render_summary(result: ClassResult) -> str:
         similar_groups=similar_groups(result.similar),
         histogram=_histogram(scores, top),
         check_chart=_check_chart(stats),
-        colors=COLORS,
         look=LOOK,
         message=entry_message,
         statuses=list(Status),
@@ -174,7 +178,7 @@ def _png(fig: Figure) -> bytes:
 def _no_data(text: str) -> bytes:
     """A short strip that says there is nothing to plot."""
     fig = _figure(8, 0.6)
-    fig.text(0.5, 0.5, text, ha="center", va="center", color=COLORS[Status.MISSING], fontsize=12)
+    fig.text(0.5, 0.5, text, ha="center", va="center", color=_format.PALETTE[Status.MISSING], fontsize=12)
     return _png(fig)
 
 
@@ -189,7 +193,7 @@ def _histogram(scores: list[float], top: float) -> bytes:
     width = 1.0 if upper <= 20 else upper / 20
     edges = [(i - 0.5) * width for i in range(round(upper / width) + 2)]
     ax = fig.add_subplot()
-    ax.hist(scores, bins=edges, color=COLORS[Status.PASSED], edgecolor="white")
+    ax.hist(scores, bins=edges, color=_format.PALETTE[Status.PASSED], edgecolor="white")
     mean = statistics.fmean(scores)
     ax.axvline(mean, color="#1f2328", linestyle="--", linewidth=1)
     ax.annotate(f"mean {_format.fmt_points(mean)}", (mean, 1), xycoords=("data", "axes fraction"),
@@ -215,7 +219,7 @@ def _check_chart(stats: list[CheckStats]) -> bytes:
     for status in Status:
         shares = [100 * s.counts[status] / s.graded if s.graded else 0.0 for s in stats]
         if any(shares):
-            ax.barh(rows, shares, left=left, color=COLORS[status], label=status.value, height=0.6)
+            ax.barh(rows, shares, left=left, color=_format.PALETTE[status], label=status.value, height=0.6)
             left = [a + b for a, b in zip(left, shares)]
     ax.set_yticks(rows, [s.name + (" (hidden)" if s.hidden else "") for s in stats])
     ax.invert_yaxis()

@@ -50,14 +50,12 @@ def _explain(console: Console, check: CheckResult) -> None:
     console.print()
 
 
-def print_result(
-    result: SubmissionResult, console: Console | None = None, *, show_hidden: bool = True
-) -> None:
+def print_result(result: SubmissionResult, console: Console | None = None) -> None:
     """Print a table of the checks, the total, the isolation level and why checks failed."""
     console = console or Console()
-    shown = result if show_hidden else result.visible()
+    shown = result
     console.print(Text.assemble((shown.title, "bold"), "  ", (shown.submission, "cyan")))
-    if _format.unsandboxed(shown.isolation):
+    if shown.unsandboxed:
         console.print(Text("Warning: student code was NOT sandboxed (isolation basic): it could read this "
                            "machine's files, the reference solutions included, and use the network.", style="bold yellow"))
     if shown.load_error:
@@ -79,7 +77,7 @@ def print_result(
 
     console.print(Text.assemble(("Total: ", "bold"), (_format.score_line(shown), "bold")))
     isolation = Text.assemble(("Isolation: ", "bold"), shown.isolation)
-    if _format.unsandboxed(shown.isolation):
+    if shown.unsandboxed:
         isolation.append("  (student code was not sandboxed)", style="bold yellow")
     console.print(isolation)
     console.print(Text.assemble(("Time: ", "bold"), _format.time_used(shown.seconds, shown.budget)))

@@ -29,9 +29,9 @@ def serve(out: Path, host: str, port: int, who: str) -> None:
 
     import uvicorn
 
+    from grader.classroom.folder import CLASS_FILE
     from grader.serve.app import create_app
     from grader.serve.gate import Secrets
-    from grader.classroom.folder import CLASS_FILE
 
     if not (out / CLASS_FILE).is_file():
         click.echo(f"error: {out} holds no {CLASS_FILE}: run `grader batch ... --out {out}` first (a batch written "

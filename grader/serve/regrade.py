@@ -7,16 +7,22 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
-from grader.results import EntryStatus, Status, SubmissionResult
-from grader.classroom.folder import INSTRUCTOR_REPORT
-from grader.written import is_written, load_written
+from grader.api import GradeOptions, grade_with, prepare_grading
+from grader.classroom.batch import grading_key
+from grader.classroom.entries import class_entry, report_folders
+from grader.classroom.folder import DATABASE
+from grader.classroom.store import Store, content_hash
+from grader.classroom.written_batch import grade_written
+from grader.results import Kind, Status, SubmissionResult
+from grader.serve.workspace import Workspace
+from grader.spec import load_spec, load_written
 
-if TYPE_CHECKING:
-    from grader.serve.app import Workspace
+Grade = Callable[[Path], tuple[SubmissionResult, str]]
+"""Grades one hand-in: (its result, the content hash it is stored under)."""
 
 
 @dataclass
@@ -34,7 +40,7 @@ class Progress:
 class Regrader:
     """At most one regrade at a time over a workspace."""
 
-    def __init__(self, space: "Workspace") -> None:
+    def __init__(self, space: Workspace) -> None:
         self.space, self.progress = space, Progress()
         self._thread: threading.Thread | None = None
 
@@ -52,61 +58,51 @@ class Regrader:
         self._thread = threading.Thread(target=self._run, args=(keys,), daemon=True)
         self._thread.start()
 
-    def _grader(self, written: bool) -> Callable[[Path], tuple[SubmissionResult, Callable[[], None]]]:
-        """A function grading one hand-in: (its result, a function that stores it in the results table)."""
-        from grader.classroom.folder import grade_options_from_dict
-
+    def _grader(self) -> Grade:
+        """A function grading one hand-in the way the batch did, storing a code assignment's result in the batch's
+        results table."""
         spec_path = Path(self.space.settings.assignment_spec)
-        if written:
-            from grader.classroom.written_batch import grade_written
-
+        if self.space.result.kind is Kind.WRITTEN:
             written = load_written(spec_path)
-            return lambda path: (grade_written(written, path), lambda: None)
-        from grader.api import grade_with, prepare_grading
-        from grader.classroom.batch import grading_key
-        from grader.spec import load_spec
-        from grader.classroom.store import Store, content_hash
-        from grader.classroom.folder import DATABASE
-
-        grading = prepare_grading(load_spec(spec_path), grade_options_from_dict(self.space.settings.grade))
+            return lambda path: (grade_written(written, path), content_hash(path))
+        grading = prepare_grading(load_spec(spec_path), GradeOptions.from_dict(self.space.settings.grade))
         key = grading_key(grading)
 
-        def grade(path: Path) -> tuple[SubmissionResult, Callable[[], None]]:
-            result = grade_with(grading, path)
-
-            def store() -> None:
-                results = Store(self.space.out / DATABASE)
-                try:
-                    results.put(content_hash(path), key, result)
-                finally:
-                    results.close()
-            return result, store
+        def grade(path: Path) -> tuple[SubmissionResult, str]:
+            result, content = grade_with(grading, path), content_hash(path)
+            results = Store(self.space.out / DATABASE)
+            try:
+                results.put(content, key, result)
+            finally:
+                results.close()
+            return result, content
         return grade
+
+    def _regrade(self, key: str, grade: Grade, folders: dict[str, str]) -> None:
+        entry = self.space.entries[key]
+        path = Path(entry.handin)
+        if not entry.handin or not path.exists():
+            self.progress.errors.append(f"{entry.student.name}: the hand-in graded by the batch is no longer at "
+                                        f"{entry.handin or 'a known place'}; run `grader batch` again")
+            return
+        result, content = grade(path)
+        with self.space.lock:  # the result, the files and the audit row, one student at a time
+            old = entry.result.score if entry.result else None
+            self.space.replace(key, class_entry(entry.student, entry.source, path, result, content,
+                                                folders[entry.student.id]))
+            self.space.republish()
+            self.space.grades.record("regrade", entry.student.id,
+                                     *_audit_values(old, result, self.space.result.kind is Kind.WRITTEN),
+                                     who=self.space.who)
 
     def _run(self, keys: list[str]) -> None:
         start = time.monotonic()
         try:
-            written = is_written(Path(self.space.settings.assignment_spec))
-            grade = self._grader(written)
+            grade = self._grader()
+            folders = report_folders(e.student.id for e in self.space.result.entries if e.source)
             for key in keys:
-                entry = self.space.entries[key]
-                self.progress.current = entry.student.name
-                path = Path(entry.handin)
-                if not entry.handin or not path.exists():
-                    self.progress.errors.append(f"{entry.student.name}: the hand-in graded by the batch is no longer "
-                                                f"at {entry.handin or 'a known place'}; run `grader batch` again")
-                else:
-                    result, store = grade(path)
-                    store()
-                    with self.space.lock:  # the result, the files and the audit row, one student at a time
-                        old = entry.result.score if entry.result else None
-                        self.space.replace(key, replace(
-                            entry, result=replace(result, submission=entry.source), message=result.load_error[:200],
-                            status=EntryStatus.LOAD_ERROR if result.load_error else EntryStatus.GRADED,
-                            report=entry.report or f"students/{key}/{INSTRUCTOR_REPORT}"))
-                        self.space.republish()
-                        self.space.grades.record("regrade", entry.student.id, *_audit_values(old, result, written),
-                                                 who=self.space.who)
+                self.progress.current = self.space.entries[key].student.name
+                self._regrade(key, grade, folders)
                 self.progress.done += 1
         except Exception as exc:  # noqa: BLE001 - the page must say what went wrong; the server goes on
             self.progress.errors.append(f"the regrade stopped: {type(exc).__name__}: {exc}")

@@ -10,7 +10,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import MarkdownLexer, PythonLexer, TextLexer
 
-from grader.written import notebook_cells
+from grader.submission.notebook import notebook_cells
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_FILES = 20

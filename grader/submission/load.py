@@ -11,7 +11,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.classroom.discover import JUNK, extract_zip, links_and_devices
+from grader.submission.archive import JUNK, extract_zip, links_and_devices
 from grader.submission.notebook import NotebookError, notebook_source, read_notebook
 
 MAX_UNZIPPED = 50 << 20
@@ -98,7 +98,7 @@ def _checked_notebook(path: Path) -> tuple[str, ...]:
 
 
 def _extract_zip(archive: Path, into: Path) -> None:
-    """Extract safely (`grader.classroom.discover.extract_zip`: bytes counted as written); one unsafe entry refuses all."""
+    """Extract safely (`grader.submission.archive.extract_zip`: bytes counted as written); one unsafe entry refuses all."""
     try:
         refused = extract_zip(archive, into, max_bytes=MAX_UNZIPPED)
     except zipfile.BadZipFile as exc:

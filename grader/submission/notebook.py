@@ -89,3 +89,25 @@ def notebook_source(path: Path) -> str:
     except NotebookError:
         return ""
     return python_source([cell.source for _, cell in graded_cells(notebook)])
+
+
+def notebook_cells(raw: bytes) -> list[tuple[str, str, list[str]]]:
+    """(cell type, source text, tags) of each cell of a notebook; ValueError for anything that is not one."""
+    try:
+        cells = json.loads(raw)["cells"]
+        if not isinstance(cells, list):
+            raise TypeError
+        read = []
+        for cell in cells:
+            source = cell.get("source", "")
+            if isinstance(source, list) and all(isinstance(s, str) for s in source):
+                source = "".join(source)
+            metadata = cell.get("metadata") or {}
+            tags = metadata.get("tags", []) if isinstance(metadata, dict) else []
+            if not isinstance(source, str) or not isinstance(tags, list):
+                raise TypeError
+            read.append((str(cell.get("cell_type", "")), source, [str(t) for t in tags]))
+        return read
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        raise ValueError("not a readable Jupyter notebook (the JSON does not parse, or its cells are not "
+                         "notebook cells)") from None

@@ -9,13 +9,12 @@ data-dependent control flow) falls back to eager steps, and `Engine` says which 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import torch
 from torch import nn
 
-if TYPE_CHECKING:
-    from grader.training.train import StagedTensors
+from grader.training.staged import StagedTensors
 
 WARMUP_STEPS = 3
 """Eager steps run (and then undone) before capture, so that lazy state and workspaces exist."""

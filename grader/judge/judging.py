@@ -1,0 +1,90 @@
+"""Judging one hand-in: every check's verdict from what its child measured, the root causes of what failed
+(grader.judge.diagnose) and how the file ran, then the points (grader.judge.score). Parent side, pure: it never
+runs student code."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from grader.contract import CheckOutcome, ChildReport, OutcomeKind
+from grader.judge.compare import verdict_for
+from grader.judge.diagnose import check_diagnosis, run_info
+from grader.judge.score import check_result
+from grader.probes import PROBES
+from grader.probes.base import JudgeContext, Verdict
+from grader.results import CheckResult, RunInfo, Status
+from grader.spec import AssignmentSpec, Check
+
+
+@dataclass(frozen=True)
+class Judging:
+    """What judging needs besides the child's report: the same for every hand-in graded one way."""
+
+    spec: AssignmentSpec
+    checks: tuple[Check, ...]
+    skipped: dict[str, str]
+    """check id → why it cannot run on this machine."""
+    device: str
+    expected: dict[str, Any]
+    """check id → the reference's recorded measurement."""
+    metrics: dict[str, Any]
+    """The reference's recorded accuracies (metrics.json)."""
+    labels: Any = None
+    """The test labels of the staged dataset (parent only)."""
+
+    @property
+    def runnable(self) -> list[Check]:
+        return [c for c in self.checks if c.id not in self.skipped]
+
+
+def not_loaded(checks: tuple[Check, ...] | list[Check]) -> tuple[CheckResult, ...]:
+    """Every check an ERROR, for a hand-in that could not be loaded (no child ran)."""
+    return tuple(CheckResult(check_id=c.id, name=c.name, probe=c.probe, status=Status.ERROR, points=0.0,
+                             max_points=c.points, hidden=c.hidden, expected=PROBES[c.probe].expects,
+                             found="not run: the submission could not be loaded") for c in checks)
+
+
+def _measured_verdicts(judging: Judging, report: ChildReport, defined: set[str], notebook: bool
+                       ) -> tuple[dict[str, tuple[Verdict, CheckOutcome]], list]:
+    """check id → (verdict, outcome) of every check measured in the child, and the root causes behind their
+    errors that the report explains once for all checks."""
+    verdicts, found = {}, []
+    for c in judging.runnable:
+        if PROBES[c.probe].measure is None:
+            continue
+        outcome = report.outcomes.get(c.id, CheckOutcome(kind=OutcomeKind.NOT_RUN, message="not run"))
+        verdict = verdict_for(c, outcome, expected=judging.expected.get(c.id), defined=defined,
+                              entry=judging.spec.entry, labels=judging.labels, reference_metrics=judging.metrics,
+                              device_class=judging.device, failure=report.failure, salvaged=report.salvaged)
+        cause = check_diagnosis(outcome.message, outcome.traceback, report.failure, notebook=notebook) \
+            if outcome.kind is OutcomeKind.ERROR else None
+        if cause is not None:
+            found.append(cause)
+            verdict = replace(verdict, found=f"{verdict.found}. {cause.summary[:1].upper()}{cause.summary[1:]}",
+                              hint=cause.fix)
+        verdicts[c.id] = (verdict, outcome)
+    return verdicts, found
+
+
+def judge(judging: Judging, report: ChildReport, defined: set[str], *, notebook: bool
+          ) -> tuple[list[CheckResult], RunInfo]:
+    """Every check's result, and how the file ran with the root causes of what failed: a check that failed for a
+    cause the report explains once gets that cause's fix as its hint."""
+    verdicts, found = _measured_verdicts(judging, report, defined, notebook)
+    ran = run_info(report, import_budget=judging.spec.import_budget, notebook=notebook, check_diagnoses=found)
+    results = []
+    for c in judging.checks:
+        timeout = c.timeout_for(judging.device)
+        if c.id in judging.skipped:
+            verdict = Verdict(0.0, PROBES[c.probe].expects, f"not run on this machine: {judging.skipped[c.id]}",
+                              status=Status.SKIPPED)
+            results.append(check_result(c, verdict, seconds=0.0, timeout=timeout, output=""))
+        elif c.id not in verdicts:  # judged from how the file ran alone
+            verdict = PROBES[c.probe].judge(JudgeContext(measured={}, expected=None, params=c.params, ran=ran))
+            results.append(check_result(c, verdict, seconds=0.0, timeout=timeout, output=""))
+        else:
+            verdict, outcome = verdicts[c.id]
+            output = outcome.output + (("\n" if outcome.output else "") + outcome.traceback if outcome.traceback
+                                       else "")
+            results.append(check_result(c, verdict, seconds=outcome.seconds, timeout=timeout, output=output))
+    return results, ran

@@ -1,0 +1,1 @@
+"""The workspace's views, each module with its routes beside their handlers (`routes(site)`)."""
