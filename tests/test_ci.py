@@ -35,8 +35,9 @@ def github(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_failing_submission_in_github_actions(tmp_path: Path, github: Path) -> None:
-    proc = _ci(tmp_path, WRONG, "--fail-under", "50")
+    proc = _ci(tmp_path, WRONG, "--fail-under", "50", "--markdown", str(tmp_path / "pr-comment.md"))
     assert proc.returncode == 1, proc.stderr[-3000:]
+    assert (tmp_path / "pr-comment.md").read_text() + "\n" == github.read_text()  # a format is a writer and a row
 
     suite = next(iter(JUnitXml.fromfile(str(tmp_path / "junit.xml"))))
     assert (suite.name, suite.tests, suite.failures, suite.errors, suite.skipped) == ("cifar_simplecnn", 4, 3, 1, 0)

@@ -12,6 +12,7 @@ from grader.report.gradebook import write_canvas_grades, write_gradebook
 from grader.report.gradescope import write_gradescope
 from grader.report.html import write_html
 from grader.report.junit import write_junit
+from grader.report.markdown import write_markdown
 from grader.report.summary import write_summary
 from grader.results import ClassResult, SubmissionResult
 
@@ -50,6 +51,8 @@ FORMATS: tuple[Format, ...] = (
            "Gradescope's results.json"),
     Format("junit", "grader-junit.xml", Scope.SUBMISSION, lambda r, path, _: write_junit(r, path),
            "JUnit XML, one testcase per check", default=False),
+    Format("markdown", "summary.md", Scope.SUBMISSION, lambda r, path, _: write_markdown(r, path),
+           "a Markdown summary (a table of the checks, e.g. for a pull-request comment)", default=False),
     Format("gradebook", "gradebook.csv", Scope.CLASS, lambda c, path, _: write_gradebook(c, path),
            "points per check, total, status and message per student"),
     Format("canvas", "canvas-grades.csv", Scope.CLASS,

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from grader.files import write_atomic
 from grader.report import _format
 from grader.results import CheckResult, Status, SubmissionResult
 
@@ -52,3 +54,8 @@ def markdown_summary(result: SubmissionResult) -> str:
     if shown.notes:
         lines += ["", *(f"> Note: {_cell(note)}" for note in shown.notes)]
     return "\n".join(lines) + "\n"
+
+
+def write_markdown(result: SubmissionResult, path: Path) -> Path:
+    """Write `markdown_summary` to `path` (parents created, atomically) and return the path."""
+    return write_atomic(path, markdown_summary(result))
