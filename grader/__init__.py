@@ -8,3 +8,10 @@ def check(assignment: str, **options: object) -> None:
     from grader.inline import check as run_check
 
     run_check(assignment, **options)
+
+
+def submit(assignment: str, *, to: str, **options: object) -> dict:
+    """Hand this notebook in to a course server, from the notebook (see `grader.inline.submit`)."""
+    from grader.inline import submit as hand_in
+
+    return hand_in(assignment, to=to, **options)

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from grader import __version__
 from grader.contract import CheckJob, ChildJob, ChildReport, Limits, OutcomeKind
 from grader.execute.executor import Executor, OneOffChild
-from grader.execute.gpu import GIB, gpu_info
+from grader.execute.gpu import GIB, even_share, gpu_info
 from grader.execute.sandbox import Sandbox, detect
 from grader.judge.judging import Judging, judge, not_loaded
 from grader.probes import PROBES
@@ -89,6 +89,15 @@ class GradeOptions:
             return cls()
         return cls(**{**data, "data_root": Path(data["data_root"]) if data["data_root"] else None,
                       "only": tuple(data["only"]), "limits": Limits(**data["limits"])})
+
+
+def shared_by(options: GradeOptions, jobs: int) -> GradeOptions:
+    """The options for one of `jobs` children graded at once: the cores shared out for their torch threads, and on
+    a GPU an even share of its memory each (unless the options set one)."""
+    limits = replace(options.limits, threads=max(1, (os.cpu_count() or 1) // jobs))
+    if resolve_device(options.device) == "cuda" and not limits.gpu_memory_bytes:
+        limits = replace(limits, gpu_memory_bytes=even_share(jobs))
+    return replace(options, limits=limits)
 
 
 def selected_checks(spec: AssignmentSpec, options: GradeOptions) -> list[Check]:

@@ -1,11 +1,13 @@
-"""What a reader may see of a result, decided once per reader and applied to the result before any writer
-runs: writers (grader.report) write what they are given."""
+"""The policies applied to a result before anything shows it: what a reader may see of it (decided once per
+reader; writers, grader.report, write what they are given), and what a late hand-in costs."""
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import replace
 from enum import Enum
 
-from grader.results import SubmissionResult
+from grader.results import Lateness, SubmissionResult
 
 HIDDEN_MESSAGE = "hidden check: details are not shown"
 
@@ -31,3 +33,14 @@ class HiddenPolicy(str, Enum):
         return replace(result, checks=tuple(
             replace(c, expected="", found=HIDDEN_MESSAGE, hint="", output="", figures=()) if c.hidden else c
             for c in result.checks))
+
+
+def lateness(received: dt.datetime, due: dt.datetime, penalty_per_day: float, zone: dt.tzinfo) -> Lateness | None:
+    """How late a hand-in received at `received` is for a due date `due`: every started day (24 hours) after it
+    costs `penalty_per_day` of the score, up to all of it; None when it is on time. (`zone`: the course's time
+    zone, in which a day is counted, so that a change of summer time neither adds nor takes an hour.)"""
+    if received <= due:
+        return None
+    late = received.astimezone(zone).replace(tzinfo=None) - due.astimezone(zone).replace(tzinfo=None)
+    days = max(1, math.ceil(late / dt.timedelta(days=1)))
+    return Lateness(days, round(min(1.0, days * penalty_per_day), 4))

@@ -75,6 +75,19 @@ class Diagnosis:
 
 
 @dataclass(frozen=True)
+class Lateness:
+    """How late a hand-in came (grader.policy.lateness), and what it costs."""
+
+    days: int
+    """Started days after the due date (1 for a minute late)."""
+    penalty: float
+    """Fraction of the score taken off, 0..1."""
+
+    def describe(self) -> str:
+        return f"{self.days} day{'s' if self.days != 1 else ''}, -{self.penalty:.0%}"
+
+
+@dataclass(frozen=True)
 class RunInfo:
     """How the file ran, shown before any check."""
 
@@ -162,6 +175,8 @@ class SubmissionResult:
     grader_version: str = ""
     isolation_level: Isolation = Isolation.STRONG
     """The isolation level of `isolation`, which reports read (the grader always sets it)."""
+    late: Lateness | None = None
+    """Set when the hand-in came after its due date: the score is its checks' points less the penalty."""
 
     @property
     def unsandboxed(self) -> bool:
@@ -170,6 +185,12 @@ class SubmissionResult:
 
     @property
     def score(self) -> float:
+        """The checks' points, less the late penalty when there is one."""
+        return round(self.earned * (1 - self.late.penalty), 4) if self.late else self.earned
+
+    @property
+    def earned(self) -> float:
+        """The checks' points, before any late penalty."""
         return round(sum(c.points for c in self.checks), 4)
 
     @property
@@ -214,8 +235,9 @@ def result_from_dict(data: dict) -> SubmissionResult:
     # a result stored before `isolation_level` was recorded: its description starts with the level's name
     level = data.get("isolation_level") or (Isolation.BASIC if data["isolation"].strip().lower().startswith("basic")
                                             else Isolation.STRONG)
+    late = Lateness(**data["late"]) if data.get("late") else None
     return SubmissionResult(**{**data, "checks": checks, "notes": tuple(data["notes"]), "ran": run_info,
-                               "isolation_level": Isolation(level)})
+                               "isolation_level": Isolation(level), "late": late})
 
 
 # ------------------------------------------------------------------------------------ a class

@@ -22,7 +22,7 @@ LAYERS = [
     ("where it runs", ["grader.execute"]),
     ("grading", ["grader.api", "grader.judge", "grader.report"]),
     ("workflows", ["grader.classroom", "grader.authoring"]),
-    ("entry points", ["grader.cli", "grader.serve", "grader.inline", "grader.__main__"]),
+    ("entry points", ["grader.cli", "grader.serve", "grader.course", "grader.inline", "grader.__main__"]),
 ]
 """Each module's layer is that of the longest prefix listed; a module may import its own layer and those above it
 in this list (below it in the stack)."""

@@ -15,25 +15,18 @@ import json
 import os
 import threading
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from grader import __version__
-from grader.api import (
-    GradeOptions,
-    Grading,
-    grade_with,
-    prepare_grading,
-    resolve_device,
-)
+from grader.api import GradeOptions, Grading, grade_with, prepare_grading, shared_by
 from grader.classroom.discover import Discovery, Handin, discover, read_roster
 from grader.classroom.entries import class_entry, report_folders
 from grader.classroom.folder import DATABASE, ExportSettings, publish
 from grader.classroom.similarity import similar_pairs, submission_code
 from grader.classroom.store import Store, content_hash
 from grader.execute.executor import Executor, ExecutorFactory, local_pool
-from grader.execute.gpu import even_share
 from grader.execute.pool import Pool
 from grader.policy import HiddenPolicy
 from grader.results import ClassEntry, ClassResult, EntryStatus, SubmissionResult, now
@@ -147,10 +140,7 @@ def run_batch(spec: AssignmentSpec, source: Path, out: Path, options: BatchOptio
     out.mkdir(parents=True, exist_ok=True)
     roster = read_roster(options.roster) if options.roster else None
     found = discover(source, out / "inputs", roster=roster)
-    limits = replace(options.grade.limits, threads=max(1, (os.cpu_count() or 1) // options.jobs))
-    if resolve_device(options.grade.device) == "cuda" and not limits.gpu_memory_bytes:
-        limits = replace(limits, gpu_memory_bytes=even_share(options.jobs))
-    grading = prepare_grading(spec, replace(options.grade, limits=limits))
+    grading = prepare_grading(spec, shared_by(options.grade, options.jobs))
     key = grading_key(grading)
     store = Store(out / DATABASE)
     try:

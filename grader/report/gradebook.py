@@ -57,16 +57,17 @@ def write_gradebook(result: ClassResult, path: Path) -> Path:
     """
     header = ["student_id", "name", "sis_id", "section", "status",
               *(check_header(*c) for c in result.checks),
-              "total", "max", "percent", "seconds", "message", "source", "report"]
+              "total", "max", "percent", "seconds", "late", "message", "source", "report"]
     rows: list[list[Cell]] = [header]
     for entry in ordered(result.entries):
         s, r = entry.student, entry.result
         if r is None:
-            scores: list[Cell] = [""] * (len(result.checks) + 4)
+            scores: list[Cell] = [""] * (len(result.checks) + 5)
         else:
             counted = {c.check_id: c.points for c in r.checks if c.status not in (Status.SKIPPED, Status.UNGRADED)}
             scores = [counted.get(check_id, "") for check_id, *_ in result.checks]
-            scores += [r.score, r.max_score, round(r.fraction * 100, 1), round(r.seconds, 2)]
+            scores += [r.score, r.max_score, round(r.fraction * 100, 1), round(r.seconds, 2),
+                       r.late.describe() if r.late else ""]
         rows.append([s.id, s.name, s.sis_id, s.section, entry.status.value, *scores,
                      entry_message(entry), entry.source, entry.report])
     return _write_csv(path, rows)

@@ -22,6 +22,8 @@ def _full_marks(check: CheckResult) -> bool:
 
 def _summary(result: SubmissionResult) -> str:
     lines = [f"Score: {_format.score_line(result)}", f"Isolation: {result.isolation}"]
+    if result.late:
+        lines.append(f"Late: {result.late.describe()} of the {_format.fmt_points(result.earned)} points earned")
     if result.unsandboxed:
         lines.append("Warning: student code was not sandboxed.")
     if result.load_error:

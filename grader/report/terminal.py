@@ -76,6 +76,9 @@ def print_result(result: SubmissionResult, console: Console | None = None) -> No
     console.print(table)
 
     console.print(Text.assemble(("Total: ", "bold"), (_format.score_line(shown), "bold")))
+    if shown.late:
+        console.print(Text(f"Late: {shown.late.describe()} of the {_format.fmt_points(shown.earned)} points earned",
+                           style="bold yellow"))
     isolation = Text.assemble(("Isolation: ", "bold"), shown.isolation)
     if shown.unsandboxed:
         isolation.append("  (student code was not sandboxed)", style="bold yellow")

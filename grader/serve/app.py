@@ -20,10 +20,13 @@ from grader.serve.views import grading, regrading, release, roster, student
 from grader.serve.workspace import Workspace
 
 
-def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = None) -> Starlette:
-    """The workspace app for the batch folder `out` (the ASGI app, behind the token gate)."""
-    site = Site(Workspace(out, who), keys or Secrets())
-    regrader = Regrader(site.space)
+def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = None, base: str = "",
+               gated: bool = True, regrader: Any = None) -> Starlette:
+    """The workspace app for the batch folder `out` (the ASGI app, behind the token gate unless `gated` is False,
+    for a caller that gates it itself), its pages under the path `base`. `regrader`: what regrades students
+    (default: grader.serve.regrade.Regrader; a course requeues their hand-ins instead)."""
+    site = Site(Workspace(out, who), keys or Secrets(), base)
+    regrader = regrader or Regrader(site.space)
 
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refused)
@@ -38,6 +41,7 @@ def create_app(out: Path, *, who: str = "instructor", keys: Secrets | None = Non
                             *release.routes(site), *regrading.routes(site, regrader)],
                     exception_handlers={Refused: refused})
     app.add_middleware(BaseHTTPMiddleware, dispatch=fresh)
-    app.add_middleware(Gate, keys=site.keys)
+    if gated:
+        app.add_middleware(Gate, keys=site.keys)
     app.state.workspace, app.state.regrader = site.space, regrader
     return app

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import getpass
 import ipaddress
+import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,10 +27,6 @@ def _loopback(host: str) -> bool:
 def serve(out: Path, host: str, port: int, who: str) -> None:
     """Review and hand-grade the batch in OUT (written by `grader batch`) in the browser: the class, each
     student, the written answers by rubric, overrides, release. Ctrl-C stops it; every saved grade stays."""
-    import socket
-
-    import uvicorn
-
     from grader.classroom.folder import CLASS_FILE
     from grader.serve.app import create_app
     from grader.serve.gate import Secrets
@@ -43,15 +41,31 @@ def serve(out: Path, host: str, port: int, who: str) -> None:
     except FileNotFoundError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    sock, address = listen(host, port, "anyone who can reach it and learns the URL below can change grades; prefer "
+                                       "an SSH tunnel to 127.0.0.1")
+    click.echo(f"cnn-grader workspace for {out}\nopen: {address}/?token={keys.token}", err=False)
+    sys.stdout.flush()
+    serve_app(app, sock)
+
+
+def listen(host: str, port: int, exposure: str) -> tuple[socket.socket, str]:
+    """A socket bound to `host`:`port` (0: any free port) and the address it answers at; a warning naming
+    `exposure` when the host is not this machine's loopback."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    shown = f"[{host}]" if ":" in host else host
+    sock.listen(128)  # connections wait in the backlog until the server runs: the printed address works at once
     if not _loopback(host):
-        click.echo(f"warning: listening on {host}, not only this machine: anyone who can reach it and learns the "
-                   "URL below can change grades; prefer an SSH tunnel to 127.0.0.1", err=True)
-    click.echo(f"cnn-grader workspace for {out}\nopen: http://{shown}:{sock.getsockname()[1]}/?token={keys.token}",
-               err=False)
-    sys.stdout.flush()
-    config = uvicorn.Config(app, log_level="warning")
+        click.echo(f"warning: listening on {host}, not only this machine: {exposure}", err=True)
+    shown = f"[{host}]" if ":" in host else host
+    return sock, f"http://{shown}:{sock.getsockname()[1]}"
+
+
+def serve_app(app: Any, sock: socket.socket, trusted_proxy: str = "") -> None:
+    """Serve `app` on `sock` until Ctrl-C (uvicorn); with `trusted_proxy`, the client address and scheme come from
+    that proxy's X-Forwarded-For and X-Forwarded-Proto."""
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", proxy_headers=bool(trusted_proxy),
+                            forwarded_allow_ips=trusted_proxy or None)
     uvicorn.Server(config).run(sockets=[sock])

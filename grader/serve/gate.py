@@ -39,7 +39,7 @@ class Secrets:
         return COOKIE_PREFIX + hashlib.sha256(self.token.encode()).hexdigest()[:12]
 
 
-def _same(given: str | None, wanted: str) -> bool:
+def same_secret(given: str | None, wanted: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), wanted.encode())
 
 
@@ -53,8 +53,8 @@ def refusal_page(status: int, message: str) -> HTMLResponse:
 class Gate:
     """ASGI middleware: the token check in front of every route."""
 
-    def __init__(self, app: ASGIApp, keys: Secrets) -> None:
-        self.app, self.keys = app, keys
+    def __init__(self, app: ASGIApp, keys: Secrets, opened_by: str = "`grader serve`") -> None:
+        self.app, self.keys, self.opened_by = app, keys, opened_by
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,14 +62,14 @@ class Gate:
             return
         request = Request(scope)
         response: Response | None = None
-        if _same(request.query_params.get("token"), self.keys.token):
+        if same_secret(request.query_params.get("token"), self.keys.token):
             rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
             response = RedirectResponse(request.url.path + (f"?{rest}" if rest else ""), status_code=303)
             response.set_cookie(self.keys.cookie, self.keys.token, httponly=True, samesite="strict")
-        elif not _same(request.cookies.get(self.keys.cookie), self.keys.token):
-            response = refusal_page(403, "This workspace opens only from the URL that `grader serve` printed (it "
+        elif not same_secret(request.cookies.get(self.keys.cookie), self.keys.token):
+            response = refusal_page(403, f"This page opens only from the URL that {self.opened_by} printed (it "
                                          "carries a token); open that URL again.")
-        elif request.method == "POST" and not _same_origin(request):
+        elif request.method == "POST" and not same_origin(request):
             response = refusal_page(403, "A form from another site was refused (cross-site request).")
         if response is not None:
             await response(scope, receive, send)
@@ -77,7 +77,7 @@ class Gate:
         await self.app(scope, receive, send)
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
     """False when the browser says the request comes from another origin (Origin, or Sec-Fetch-Site)."""
     origin = request.headers.get("origin")
     if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
@@ -99,6 +99,6 @@ async def read_form(request: Request, keys: Secrets) -> dict[str, list[str]]:
         form = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
         raise Refused(400, "The form is not UTF-8.") from None
-    if not _same(next(iter(form.get("csrf", [])), None), keys.csrf):
+    if not same_secret(next(iter(form.get("csrf", [])), None), keys.csrf):
         raise Refused(403, "The form's CSRF token is missing or wrong: reload the page and try again.")
     return form

@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 
 from grader.files import TEMPLATES
 from grader.report import _format
@@ -28,26 +28,32 @@ class Site:
 
     space: Workspace
     keys: Secrets
+    base: str = ""
+    """The path the workspace is served under ('' for `grader serve`; a course mounts one per assignment)."""
 
     def __post_init__(self) -> None:
-        self.env = Environment(loader=FileSystemLoader(TEMPLATES / "serve"), autoescape=True, trim_blocks=True,
+        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
                                lstrip_blocks=True)
         self.env.filters.update(points=_format.fmt_points)
+        self.env.globals.update(base=self.base, palette={s.value: c for s, c in _format.PALETTE.items()})
 
     def page(self, name: str, request: Request, status: int = 200, **context: Any) -> HTMLResponse:
-        html = self.env.get_template(name).render(
+        html = self.env.get_template(f"serve/{name}").render(
             csrf=self.keys.csrf, title=self.space.result.title, released=self.space.grades.released_at(),
             notice=NOTICES.get(request.query_params.get("notice", "")), **context)
         return HTMLResponse(html, status_code=status)
+
+    def redirect(self, path: str) -> RedirectResponse:
+        """See Other to one of the workspace's own pages (`path` below its base)."""
+        return RedirectResponse(self.base + path, status_code=303)
+
+    def back(self, request: Request, default: str) -> str:
+        """The page to return to (below the base): the form's own page when the Referer names one of ours."""
+        referer = request.headers.get("referer", "")
+        own = f"{request.url.scheme}://{request.url.netloc}{self.base}"
+        return referer[len(own):].split("?")[0] if referer.startswith(own + "/") else default
 
 
 def form_value(form: dict[str, list[str]], name: str) -> str:
     """The first value of `name` in a form ('' when absent)."""
     return (form.get(name) or [""])[0]
-
-
-def back(request: Request, default: str) -> str:
-    """The page to return to: the form's own page when the Referer names one of ours."""
-    referer = request.headers.get("referer", "")
-    base = f"{request.url.scheme}://{request.url.netloc}"
-    return referer[len(base):].split("?")[0] if referer.startswith(base + "/") else default

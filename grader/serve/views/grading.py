@@ -6,13 +6,13 @@ from __future__ import annotations
 import math
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from grader.classroom.answers import mentioned
 from grader.classroom.manual import StaleEdit
 from grader.serve.gate import Refused, read_form
-from grader.serve.pages import Site, back, form_value
+from grader.serve.pages import Site, form_value
 
 
 def routes(site: Site) -> list[Route]:
@@ -22,7 +22,7 @@ def routes(site: Site) -> list[Route]:
         question = space.question(request.path_params["question"])
         key = space.next_ungraded(question.id)
         if key is not None:
-            return RedirectResponse(f"/grade/{question.id}/{key}", status_code=303)
+            return site.redirect(f"/grade/{question.id}/{key}")
         marks = space.state().marks
         done = [(k, space.entries[k].student.name, marks.get((space.entries[k].student.id, question.id)))
                 for k in space.answered(question.id)]
@@ -60,7 +60,7 @@ def routes(site: Site) -> list[Route]:
             space.changed()
         following = space.next_ungraded(question.id, after=key)
         target = f"/grade/{question.id}/{following}" if following else f"/grade/{question.id}"
-        return RedirectResponse(target + "?notice=saved", status_code=303)
+        return site.redirect(target + "?notice=saved")
 
     async def edit_item(request: Request) -> Response:
         question = space.question(request.path_params["question"])
@@ -81,7 +81,7 @@ def routes(site: Site) -> list[Route]:
             space.grades.edit_item(question.id, item_id, points, description, who=space.who,
                                    old=space.state().item(question, item_id))
             space.changed()
-        return RedirectResponse(back(request, f"/grade/{question.id}") + "?notice=rubric", status_code=303)
+        return site.redirect(site.back(request, f"/grade/{question.id}") + "?notice=rubric")
 
     return [Route("/grade/{question}", question_view), Route("/grade/{question}/{key}", answer_view),
             Route("/grade/{question}/{key}", save_answer, methods=["POST"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from grader.serve.gate import Refused, read_form
@@ -23,7 +23,7 @@ def routes(site: Site, regrader: Regrader) -> list[Route]:
             regrader.start(chosen)
         except ValueError as exc:
             raise Refused(409 if regrader.running else 400, f"{str(exc)[:1].upper()}{str(exc)[1:]}.") from None
-        return RedirectResponse("/regrade", status_code=303)
+        return site.redirect("/regrade")
 
     def regrade_view(request: Request) -> Response:
         return site.page("regrade.html.j2", request, progress=regrader.progress)

@@ -3,7 +3,7 @@ table of every change."""
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from grader.serve.gate import read_form
@@ -18,7 +18,7 @@ def routes(site: Site) -> list[Route]:
         with space.lock:
             space.grades.release(who=space.who)
             space.changed()
-        return RedirectResponse("/?notice=released", status_code=303)
+        return site.redirect("/?notice=released")
 
     def audit(request: Request) -> Response:
         return site.page("audit.html.j2", request, rows=space.grades.audit())

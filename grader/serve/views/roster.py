@@ -20,7 +20,7 @@ def _row(key: str, entry: ClassEntry, current: ClassEntry, questions: dict[str, 
     """One line of the class view."""
     checks = current.result.checks if current.result else ()
     manual = sum(c.points for c in checks if c.check_id in questions)
-    flags = [f for f, on in (("late", "(late)" in entry.source),
+    flags = [f for f, on in (("late", "(late)" in entry.source or bool(current.result and current.result.late)),
                              ("timeout", any(c.status is Status.TIMEOUT for c in checks)),
                              ("error", any(c.status is Status.ERROR for c in checks)
                               or entry.status is EntryStatus.LOAD_ERROR),

@@ -6,7 +6,7 @@ import dataclasses
 import math
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from grader.classroom.manual import with_manual
@@ -53,7 +53,7 @@ def routes(site: Site) -> list[Route]:
             except ValueError as exc:
                 raise Refused(400, f"{exc}.") from None
             space.changed()
-        return RedirectResponse(f"/student/{key}?notice=overridden", status_code=303)
+        return site.redirect(f"/student/{key}?notice=overridden")
 
     return [Route("/student/{key}", student_view), Route("/student/{key}/report", student_report),
             Route("/override/{key}/{check}", override, methods=["POST"])]
