@@ -4,7 +4,8 @@ over HTTP, while other students keep reading their pages. The non-training check
 `--jobs` at a time in the real sandbox.
 
 Prints, and writes as JSON with --out: hand-ins accepted and refused, lost (accepted, then not in the database
-or never graded; must be 0), graded twice (must be 0), page latency p50/p95 while the queue is full (target p95
+or never graded; must be 0), graded twice (must be 0), misgraded (a correct file short of full marks, or a wrong
+one at full marks; must be 0), page latency p50/p95 while the queue is full (target p95
 under 300 ms), time from hand-in to feedback p50/p95, and fairness: the shortest and longest wait of a first
 hand-in, and how many first hand-ins waited behind another student's resubmission that came later (must be 0).
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import datetime as dt
+import hashlib
 import json
 import random
 import sqlite3
@@ -38,15 +40,27 @@ def _percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
-def _plan(students: list[str], rush: float, rng: random.Random) -> list[tuple[float, str, bytes]]:
-    """(seconds into the rush, student, file) for 2-3 hand-ins each, more of them as the deadline nears."""
+def _plan(students: list[str], rush: float, rng: random.Random) -> list[tuple[float, str, str, bytes]]:
+    """(seconds into the rush, student, kind, file) for 2-3 hand-ins each (the last one correct), more of them as
+    the deadline nears."""
     plan = []
     for student in students:
         times = sorted(rush * (1 - rng.random() ** 2) for _ in range(rng.choice((2, 3))))
         for n, at in enumerate(times):
             kind = KINDS[rng.randrange(len(KINDS))] if n < len(times) - 1 else rng.choice(KINDS[:2])
-            plan.append((at, student, f"# {student}, hand-in {n}\n".encode() + (CORPUS / f"{kind}.py").read_bytes()))
+            data = f"# {student}, hand-in {n}\n".encode() + (CORPUS / f"{kind}.py").read_bytes()
+            plan.append((at, student, kind, data))
     return sorted(plan, key=lambda p: p[0])
+
+
+def _misgraded(db: sqlite3.Connection, plan: list[tuple[float, str, str, bytes]]) -> int:
+    """Hand-ins whose score is not what their kind earns (a correct model full marks, any other less)."""
+    kinds = {hashlib.sha256(data).hexdigest(): kind for *_, kind, data in plan}
+    wrong = 0
+    for digest, score, max_score in db.execute("SELECT content_hash, score, max_score FROM results"):
+        correct = kinds[digest].startswith("correct")
+        wrong += (score == max_score) != correct or not max_score
+    return wrong
 
 
 class Readers(threading.Thread):
@@ -103,7 +117,7 @@ def run(students: int, rush: float, jobs: int) -> dict[str, object]:
         started, statuses, upload = time.monotonic(), [], []
         with concurrent.futures.ThreadPoolExecutor(32) as pool:
             futures = []
-            for at, student, data in plan:
+            for at, student, _, data in plan:
                 time.sleep(max(0.0, started + at - time.monotonic()))
                 futures.append(pool.submit(_hand_in, sessions[student], data))
             for future in futures:
@@ -123,6 +137,7 @@ def run(students: int, rush: float, jobs: int) -> dict[str, object]:
                    "refused": len(plan) - accepted, "refused_by_status": {str(s): statuses.count(s) for s in
                                                                           set(statuses) if s != 202},
                    "lost": accepted - (stored[1] or 0), "graded_twice": stored[2] or 0,
+                   "misgraded": _misgraded(db, plan),
                    "rush_s": rush, "drained_s": round(drained, 1), "jobs": jobs,
                    "upload_p95_s": round(_percentile(upload, .95), 3),
                    "page_reads": len(readers.latencies),
@@ -143,7 +158,8 @@ def main() -> None:
     args = parser.parse_args()
     figures = run(args.students, args.rush, args.jobs)
     print(json.dumps(figures, indent=2))
-    ok = figures["lost"] == 0 and figures["graded_twice"] == 0 and figures["first_behind_later_resubmission"] == 0
+    ok = figures["lost"] == 0 and figures["graded_twice"] == 0 and figures["misgraded"] == 0 and \
+        figures["first_behind_later_resubmission"] == 0
     print("targets: 0 lost, 0 graded twice, page p95 < 300 ms, no first hand-in behind a later resubmission: "
           + ("met" if ok and figures["page_p95_ms"] < 300 else "NOT met"))
     if args.out:
