@@ -9,6 +9,7 @@ and finally Done. Tensors travel in a `.pt` file per check that the parent reads
 """
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
@@ -27,6 +28,26 @@ from grader.contract import (
     TopLevelFailure,
     encode_event,
 )
+
+
+class WholeWrites(io.FileIO):
+    """A raw file whose `write` writes all it is given. Python's unbuffered stdout writes to a plain FileIO, which
+    writes only part of a large write to a full pipe when a signal (the import budget's timer) arrives, and the
+    text layer drops the rest: a submission's output would be lost without a trace."""
+
+    def write(self, data: Any) -> int:
+        view, written = memoryview(data).cast("B"), 0
+        while written < len(view):
+            written += super().write(view[written:]) or 0
+        return written
+
+
+def unbuffered_streams() -> None:
+    """stdout and stderr unbuffered, as PYTHONUNBUFFERED makes them, and never losing part of a write."""
+    sys.stdout, sys.stderr = (io.TextIOWrapper(WholeWrites(fd, "w", closefd=False), encoding="utf-8",
+                                               errors="backslashreplace" if fd == 2 else "strict",
+                                               write_through=True) for fd in (1, 2))
+
 
 # Captured before any student code runs: a submission that patches these later cannot change
 # how the worker talks to the parent.
@@ -170,6 +191,7 @@ def _cap_gpu_memory(torch: Any, share: int) -> None:
 
 
 def main(job_path: str) -> None:
+    unbuffered_streams()
     view = ChildView.from_json(Path(job_path).read_text())
     channel = Channel(view.channel_fd)
     if view.submission.endswith(".ipynb"):

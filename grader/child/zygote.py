@@ -16,7 +16,6 @@ Protocol (one JSON message per packet on a SOCK_SEQPACKET Unix socket, one reque
 from __future__ import annotations
 
 import ctypes
-import io
 import json
 import os
 import select
@@ -74,9 +73,6 @@ def _child(request: dict[str, Any], fds: list[int], server: socket.socket) -> No
         for target, fd in ((0, devnull), (1, fds[0]), (2, fds[1]), (CHANNEL_FD, fds[2])):
             os.dup2(fd, target)
         os.closerange(CHANNEL_FD + 1, 1 << 16)
-        # unbuffered, as PYTHONUNBUFFERED makes them in a one-off child
-        sys.stdout, sys.stderr = (io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8",
-                                                   write_through=True) for fd in (1, 2))
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -88,6 +84,7 @@ def _child(request: dict[str, Any], fds: list[int], server: socket.socket) -> No
         import traceback
 
         traceback.print_exc()
+        sys.stderr.flush()
     finally:
         os._exit(70)
 
