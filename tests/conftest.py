@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pool import POOL
 
 from grader.execute.sandbox import NOBODY, WORKER_UID_BASE
 from grader.results import Kind
@@ -45,10 +46,22 @@ def run_cli(*args: str, timeout: float = 600, cwd: Path = REPO) -> subprocess.Co
 
 
 def grade(assignment: str, submission: Path, out: Path, *extra: str) -> Graded:
+    """What `grader grade ASSIGNMENT SUBMISSION --out OUT EXTRA` writes, graded by the session's fork-server pool
+    (tests/pool.py: the same grading, without a new interpreter per hand-in)."""
+    results, html = POOL.grade(assignment, submission, out, *extra, data_root=data_root())
+    return Graded(0, "", "", results, html)
+
+
+def grade_cli(assignment: str, submission: Path, out: Path, *extra: str) -> Graded:
+    """`grader grade` itself, in a new process (for what only the command line does: its output, exit code)."""
     proc = run_cli("grade", assignment, str(submission), "--out", str(out), *extra)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return Graded(proc.returncode, proc.stdout, proc.stderr, json.loads((out / "results.json").read_text()),
                   (out / "report.html").read_text())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    POOL.close()
 
 
 CODE_ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "assignments").glob("*/assignment.toml")
@@ -70,7 +83,8 @@ def _process(pid: str) -> tuple[int, str, str] | None:
 def nobody_processes() -> list[str]:
     """Processes of sandboxed children started from this checkout's Python (other checkouts may be grading too):
     as root, those of user nobody or of a batch worker's user; otherwise those of this user in another PID
-    namespace, where bubblewrap puts them. Skips the test, with why, where neither can be told."""
+    namespace, where bubblewrap puts them; not the idle servers of the session's pool (tests/pool.py). Skips the
+    test, with why, where neither can be told."""
     root = os.geteuid() == 0
     if not root and not shutil.which("bwrap"):
         pytest.skip("cannot tell a sandboxed child's processes from the tests' own: not root, and no bubblewrap "
@@ -83,7 +97,7 @@ def nobody_processes() -> list[str]:
             continue
         uid, namespace, command = seen
         sandboxed = uid == NOBODY or uid >= WORKER_UID_BASE if root else uid == os.geteuid() and namespace != ours
-        if sandboxed:
+        if sandboxed and int(pid) not in POOL.idle_pids():  # the session pool's idle servers are not leaks
             found.append(f"{uid} {pid} {command[:200]}")
     return found
 

@@ -3,10 +3,11 @@ exact statuses and points. No hostile submission may earn a point it did not ear
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SUBMISSIONS, grade, nobody_processes, spec_copy
+from conftest import SUBMISSIONS, Graded, grade, grade_cli, nobody_processes, spec_copy
 
 STATIC = "output_shape,architecture,layer_shapes,gradient_flow,reference_gradients"
 ORDER = STATIC.split(",")
@@ -94,8 +95,11 @@ def test_messages_name_expected_and_found(tmp_path: Path) -> None:
     assert "it defines: SimpleCnn" in graded.results["tests"][0]["output"]
 
 
-def test_forged_output_and_flood_are_contained(tmp_path: Path) -> None:
-    flood = grade("cifar_simplecnn", SUBMISSIONS / "cifar_simplecnn" / "stdout_flood.py", tmp_path / "f",
+@pytest.mark.parametrize("grading", [grade, grade_cli], ids=["forked child", "one-off child"])
+def test_forged_output_and_flood_are_contained(tmp_path: Path, grading: Callable[..., Graded]) -> None:
+    """Every byte of a 1 GiB flood is counted, also by a forked child, whose raw stdout once wrote only part of a
+    large write when the import budget's timer interrupted it (2.2 MB went missing)."""
+    flood = grading("cifar_simplecnn", SUBMISSIONS / "cifar_simplecnn" / "stdout_flood.py", tmp_path / "f",
                   "--only", "output_shape")
     assert "1,073,741,824 bytes to stdout" in flood.results["output"]
     assert len(flood.html) < 5_000_000
