@@ -232,20 +232,33 @@ class _FifoChannel:
         self._file.close()
 
 
+def _graded_sources(path: str) -> list[tuple[int, str]]:
+    """(cell number, source) of the notebook's graded cells."""
+    import nbformat
+
+    from grader.submission.notebook import graded_cells
+
+    return [(number, cell.source) for number, cell in graded_cells(nbformat.read(path, as_version=4))]
+
+
 def run_checks(job_path: str, fifo: str) -> None:
     """Runs inside the student's kernel: every check's measure half on the kernel's namespace."""
     import torch
     from IPython import get_ipython
 
+    from grader.child.frames import StudentCode, notebook_cells
     from grader.child.measure import run_check
 
     view = ChildView.from_json(Path(job_path).read_text())
     torch.set_num_threads(view.job.limits.threads)
     inputs = torch.load(view.inputs, weights_only=True) if view.inputs else {}
-    channel, namespace = _FifoChannel(fifo), get_ipython().user_ns
+    shell = get_ipython()
+    channel, namespace = _FifoChannel(fifo), shell.user_ns
+    code = StudentCode(view.submission_dir, notebook_cells(
+        _graded_sources(view.submission), lambda source: shell.compile.get_code_name(source, shell.transform_cell(source), 0)))
     try:
         for check in view.job.checks:
-            run_check(channel, check, view, namespace, inputs, torch.save)
+            run_check(channel, check, view, namespace, inputs, torch.save, code)
     finally:
         channel.close()
 
