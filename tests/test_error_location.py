@@ -9,6 +9,7 @@ import html
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
 from conftest import SUBMISSIONS, Graded, grade
 
@@ -77,3 +78,19 @@ def test_a_returned_tuple_is_described_by_its_items(assignment: str, path: Path,
     output, section = _check(graded, check)
     assert f"Found: {found}" in output and found.replace("`", "") in section, output
     assert "builtins" not in output
+
+
+def test_a_failed_cells_traceback_numbers_cells_as_the_report_does(tmp_path: Path) -> None:
+    """IPython's 'Cell In[6]' is an execution count; with Markdown cells above, it is not the cell's place."""
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        "from torch.utils.data import TensorDataset\n"
+        "images, labels = torch.zeros(70, 1, 28, 28), torch.zeros(70, dtype=torch.long)\n"
+        "print(evaluate(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10)),\n"
+        "               DataLoader(TensorDataset(images, labels), batch_size=64)))"))
+    nbformat.write(notebook, tmp_path / "runs_evaluate.ipynb")
+    graded = grade("training_loop", tmp_path / "runs_evaluate.ipynb", tmp_path / "out", "--only", "loaders")
+    shown = html.unescape(graded.html)
+    assert "cell 8 (`from torch.utils.data import TensorDataset`), line 3" in shown
+    assert "cell 6 (`def count_correct(outputs, labels):`), line 5, in count_correct" in shown
+    assert "Cell In[" not in shown

@@ -113,13 +113,15 @@ def _run_cells(client: Any, notebook: Any, cell_timeout: float) -> dict[str, Any
 
     from grader.submission.notebook import graded_cells
 
+    ran: dict[int, tuple[int, str]] = {}
     for number, cell in graded_cells(notebook):
         try:
             client.execute_cell(cell, number - 1)
         except CellExecutionError as exc:
+            ran[cell.get("execution_count") or 0] = (number, cell.source)
             traceback = "\n".join(_plain(line) for out in cell.outputs if out.get("output_type") == "error"
                                   for line in out.get("traceback", []))
-            return _failure(number, cell.source, exc.ename, _plain(str(exc.evalue)), traceback)
+            return _failure(number, cell.source, exc.ename, _plain(str(exc.evalue)), _numbered(traceback, ran))
         except CellTimeoutError:
             _interrupt(client)
             return _failure(number, cell.source, "TimeoutError",
@@ -130,7 +132,20 @@ def _run_cells(client: Any, notebook: Any, cell_timeout: float) -> dict[str, Any
                                "the kernel died (out of memory, or the cell called exit?)", "")
             failure["dead"] = True
             return failure
+        ran[cell.get("execution_count") or 0] = (number, cell.source)
     return {}
+
+
+def _numbered(traceback: str, ran: dict[int, tuple[int, str]]) -> str:
+    """IPython's traceback with its 'Cell In[3], line 5' (an execution count) as the report numbers cells:
+    'cell 4 (`def evaluate(model, loader):`), line 5'."""
+    from grader.submission.notebook import first_line
+
+    def cell(match: re.Match[str]) -> str:
+        number, source = ran.get(int(match[1]), (0, ""))
+        return f"cell {number} (`{first_line(source)}`)" if number else match[0]
+
+    return re.sub(r"Cell In\[(\d+)\]", cell, traceback)
 
 
 def _kernel_env(view: ChildView, runtime: Path) -> dict[str, str]:
