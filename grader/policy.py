@@ -31,7 +31,7 @@ class HiddenPolicy(str, Enum):
         if self is HiddenPolicy.HIDE:
             return replace(result, checks=tuple(c for c in result.checks if not c.hidden))
         return replace(result, checks=tuple(
-            replace(c, expected="", found=HIDDEN_MESSAGE, hint="", output="", figures=()) if c.hidden else c
+            replace(c, expected="", found=HIDDEN_MESSAGE, hint="", output="", figures=(), traceback="") if c.hidden else c
             for c in result.checks))
 
 

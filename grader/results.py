@@ -140,6 +140,8 @@ class CheckResult:
     output: str = ""
     """Output the submission printed while this check ran (cut)."""
     figures: tuple[Figure, ...] = ()
+    traceback: str = ""
+    """The last frames of the student's own code that raised, innermost last ('' when none)."""
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ MESSAGES = {
     "hardcoded_conv1": {"other_model": ["no attribute 'conv1'", "line 9 of hardcoded_conv1.py"]},
     "plt_show_returns_none": {"figure": ["returned None, not a matplotlib Figure", "return fig"]},
     "missing_function": {"figure": ["plot_feature_maps is not defined", "plot_featuremaps"]},
-    "returns_numpy": {"shape": ["numpy.ndarray, not a torch.Tensor"]},
+    "returns_numpy": {"shape": ["feature_maps returned a numpy array of shape [", "], not a torch.Tensor"]},
 }
 
 

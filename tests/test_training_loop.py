@@ -13,7 +13,7 @@ from conftest import SUBMISSIONS, assert_corpus, grade_class, run_cli
 ASSIGNMENT = "training_loop"
 CORPUS_DIR = SUBMISSIONS / ASSIGNMENT
 ORDER = ["loaders", "steps", "loss", "modes", "evaluate"]
-P, F, H = "passed", "failed", "partial"
+P, F, H, E = "passed", "failed", "partial", "error"
 
 # file → (statuses in ORDER, points of each); a check with two aspects (modes: mode and device; loaders: one
 # mistake) gives half its points for one wrong aspect
@@ -39,6 +39,8 @@ CORPUS = {
     "loaders_no_normalize": ([H, P, P, P, P], [1, 3, 1, 2, 2]),
     "loaders_test_shuffled": ([H, P, P, P, P], [1, 3, 1, 2, 2]),
     "loaders_train_split_twice": ([H, P, P, P, P], [1, 3, 1, 2, 2]),
+    "returns_loss_and_accuracy": ([P, P, F, P, P], [2, 3, 0, 2, 2]),
+    "eval_fixed_batch_loop": ([P, P, P, E, E], [2, 3, 1, 0, 0]),
 }
 
 # file → check id → words its message (found + hint) must contain
@@ -62,6 +64,9 @@ MESSAGES = {
     "loaders_no_normalize": {"loaders": ["[0, 1]: ToTensor without Normalize((0.5,), (0.5,))"]},
     "loaders_test_shuffled": {"loaders": ["the test loader shuffles", "shuffle=False"]},
     "loaders_train_split_twice": {"loaders": ["the test loader holds 60,000 images (the train=True split)"]},
+    "returns_loss_and_accuracy": {"loss": ["a tuple of (a 0-dim tensor that holds the autograd graph, a float)"]},
+    "eval_fixed_batch_loop": {"evaluate": ["IndexError", "(line 37 of eval_fixed_batch_loop.py: `if predicted[i]",
+                                           "the traceback below shows the lines of your code"]},
 }
 
 

@@ -113,13 +113,15 @@ def _run_cells(client: Any, notebook: Any, cell_timeout: float) -> dict[str, Any
 
     from grader.submission.notebook import graded_cells
 
+    ran: dict[int, tuple[int, str]] = {}
     for number, cell in graded_cells(notebook):
         try:
             client.execute_cell(cell, number - 1)
         except CellExecutionError as exc:
+            ran[cell.get("execution_count") or 0] = (number, cell.source)
             traceback = "\n".join(_plain(line) for out in cell.outputs if out.get("output_type") == "error"
                                   for line in out.get("traceback", []))
-            return _failure(number, cell.source, exc.ename, _plain(str(exc.evalue)), traceback)
+            return _failure(number, cell.source, exc.ename, _plain(str(exc.evalue)), _numbered(traceback, ran))
         except CellTimeoutError:
             _interrupt(client)
             return _failure(number, cell.source, "TimeoutError",
@@ -130,7 +132,20 @@ def _run_cells(client: Any, notebook: Any, cell_timeout: float) -> dict[str, Any
                                "the kernel died (out of memory, or the cell called exit?)", "")
             failure["dead"] = True
             return failure
+        ran[cell.get("execution_count") or 0] = (number, cell.source)
     return {}
+
+
+def _numbered(traceback: str, ran: dict[int, tuple[int, str]]) -> str:
+    """IPython's traceback with its 'Cell In[3], line 5' (an execution count) as the report numbers cells:
+    'cell 4 (`def evaluate(model, loader):`), line 5'."""
+    from grader.submission.notebook import first_line
+
+    def cell(match: re.Match[str]) -> str:
+        number, source = ran.get(int(match[1]), (0, ""))
+        return f"cell {number} (`{first_line(source)}`)" if number else match[0]
+
+    return re.sub(r"Cell In\[(\d+)\]", cell, traceback)
 
 
 def _kernel_env(view: ChildView, runtime: Path) -> dict[str, str]:
@@ -232,20 +247,33 @@ class _FifoChannel:
         self._file.close()
 
 
+def _graded_sources(path: str) -> list[tuple[int, str]]:
+    """(cell number, source) of the notebook's graded cells."""
+    import nbformat
+
+    from grader.submission.notebook import graded_cells
+
+    return [(number, cell.source) for number, cell in graded_cells(nbformat.read(path, as_version=4))]
+
+
 def run_checks(job_path: str, fifo: str) -> None:
     """Runs inside the student's kernel: every check's measure half on the kernel's namespace."""
     import torch
     from IPython import get_ipython
 
+    from grader.child.frames import StudentCode, notebook_cells
     from grader.child.measure import run_check
 
     view = ChildView.from_json(Path(job_path).read_text())
     torch.set_num_threads(view.job.limits.threads)
     inputs = torch.load(view.inputs, weights_only=True) if view.inputs else {}
-    channel, namespace = _FifoChannel(fifo), get_ipython().user_ns
+    shell = get_ipython()
+    channel, namespace = _FifoChannel(fifo), shell.user_ns
+    code = StudentCode(view.submission_dir, notebook_cells(
+        _graded_sources(view.submission), lambda source: shell.compile.get_code_name(source, shell.transform_cell(source), 0)))
     try:
         for check in view.job.checks:
-            run_check(channel, check, view, namespace, inputs, torch.save)
+            run_check(channel, check, view, namespace, inputs, torch.save, code)
     finally:
         channel.close()
 

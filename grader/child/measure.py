@@ -2,10 +2,10 @@
 what it measured (grader.contract events). Shared by the .py worker and the notebook kernel."""
 from __future__ import annotations
 
-import traceback
 from pathlib import Path
 from typing import Any
 
+from grader.child.frames import StudentCode, own_frames, student_traceback
 from grader.contract import (
     CheckError,
     CheckJob,
@@ -18,20 +18,11 @@ from grader.contract import (
 )
 from grader.contract.tensors import split_tensors
 
-_exact_type = type  # captured before any student code runs
-
-
-def student_traceback(exc: BaseException, submission_dir: str) -> str:
-    """The traceback from the first frame in the student's files on (grader frames dropped)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    start = next((i for i, f in enumerate(frames) if f.filename.startswith(submission_dir)), len(frames))
-    lines = traceback.format_list(frames[start:]) + traceback.format_exception_only(_exact_type(exc), exc)
-    return "".join(lines)
-
 
 def run_check(channel: Any, check: CheckJob, view: ChildView, namespace: dict[str, Any], inputs: dict[str, Any],
-              save: Any) -> None:
-    """Measure one check on `namespace` (the submission's globals) and send the outcome."""
+              save: Any, code: StudentCode) -> None:
+    """Measure one check on `namespace` (the submission's globals; `code`: where the student's code is) and send
+    the outcome."""
     from grader.probes import PROBES
     from grader.probes.base import MeasureContext, MeasureError
 
@@ -45,7 +36,7 @@ def run_check(channel: Any, check: CheckJob, view: ChildView, namespace: dict[st
         namespace=namespace, entry=job.entry, device=job.device, seed=job.seed, dataset=job.dataset,
         input_channels=job.input_channels, image_size=job.image_size, num_classes=job.num_classes,
         inputs=inputs.get(check.inputs, {}) if check.inputs else {}, staged_dir=job.staged_dir,
-        submission_dir=view.submission_dir,
+        code=code,
         progress=lambda message: channel.send(Progress(check=check.id, message=str(message)[:300])))
     try:
         data = PROBES[check.probe].measure(ctx, check.params)
@@ -55,8 +46,8 @@ def run_check(channel: Any, check: CheckJob, view: ChildView, namespace: dict[st
         channel.send(MeasureFailed(check=check.id, found=exc.found, hint=exc.hint))
         return
     except BaseException as exc:  # noqa: BLE001 - SystemExit/KeyboardInterrupt from student code too
-        channel.send(CheckError(check=check.id, message=ctx.describe(exc),
-                                traceback=student_traceback(exc, view.submission_dir)))
+        channel.send(CheckError(check=check.id, message=ctx.describe(exc), traceback=student_traceback(exc, code),
+                                frames=own_frames(exc, code)))
         return
     tensor_file = ""
     if tensors:

@@ -17,7 +17,8 @@ import types
 from pathlib import Path
 from typing import Any
 
-from grader.child.measure import run_check, student_traceback
+from grader.child.frames import StudentCode, student_traceback
+from grader.child.measure import run_check
 from grader.contract import (
     ChildView,
     Done,
@@ -168,7 +169,7 @@ def _load(view: ChildView, channel: Channel) -> dict[str, Any] | None:
         failure, namespace = exc, None
     if failure is None:
         return namespace
-    traceback_text = student_traceback(failure, view.submission_dir)
+    traceback_text = student_traceback(failure, StudentCode(view.submission_dir))
     salvaged = None
     if namespace is not None and job.salvage and not isinstance(failure, MemoryError):
         try:
@@ -214,8 +215,9 @@ def main(job_path: str) -> None:
         channel.send(Done())
         os._exit(0)
     channel.send(Loaded(defined=tuple(n for n in view.job.entry if n in namespace)))
+    code = StudentCode(view.submission_dir)
     for check in view.job.checks:
-        run_check(channel, check, view, namespace, inputs, save)
+        run_check(channel, check, view, namespace, inputs, save, code)
     channel.send(Done())
     os._exit(0)
 

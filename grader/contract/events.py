@@ -116,6 +116,9 @@ class CheckError(Event):
     check: str
     message: str
     traceback: str = field(default="", metadata=limit(20_000))
+    """From the first frame of the student's code on, for the grader's diagnoses."""
+    frames: str = field(default="", metadata=limit(5_000))
+    """The last frames of the student's own code, as a student reads them (grader.child.frames)."""
 
 
 @dataclass(frozen=True)

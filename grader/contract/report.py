@@ -32,6 +32,8 @@ class CheckOutcome(Wire):
     message: str = ""
     hint: str = ""
     traceback: str = field(default="", metadata=limit(20_000))
+    frames: str = field(default="", metadata=limit(5_000))
+    """The last frames of the student's own code that raised (an ERROR)."""
     seconds: float = 0.0
     output: str = field(default="", metadata=limit(2 << 20))
 

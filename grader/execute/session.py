@@ -110,7 +110,7 @@ class Session:
         elif isinstance(event, MeasureFailed):
             outcome.message, outcome.hint = event.found, event.hint
         elif isinstance(event, CheckError):
-            outcome.message, outcome.traceback = event.message, event.traceback
+            outcome.message, outcome.traceback, outcome.frames = event.message, event.traceback, event.frames
         elif isinstance(event, Missing):
             outcome.message, outcome.data = f"not defined: {', '.join(event.names)}", {"missing": list(event.names)}
         return outcome

@@ -47,7 +47,8 @@ def verdict_for(check: Check, outcome: CheckOutcome, *, expected: dict[str, Any]
                        status=Status.MISSING)
     if outcome.kind is OutcomeKind.ERROR:
         return Verdict(0.0, expects, f"your code raised {outcome.message}",
-                       "the traceback under 'output' shows where", status=Status.ERROR)
+                       "the traceback below shows the lines of your code that led to it"
+                       if outcome.frames else "", status=Status.ERROR)
     if outcome.kind is OutcomeKind.TIMEOUT:
         return Verdict(0.0, expects, f"{outcome.message} ({check.name}: limit {check.timeout['cpu']:.0f} s on CPU, "
                                      f"{check.timeout['cuda']:.0f} s on CUDA)",

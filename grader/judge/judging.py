@@ -84,7 +84,6 @@ def judge(judging: Judging, report: ChildReport, defined: set[str], *, notebook:
             results.append(check_result(c, verdict, seconds=0.0, timeout=timeout, output=""))
         else:
             verdict, outcome = verdicts[c.id]
-            output = outcome.output + (("\n" if outcome.output else "") + outcome.traceback if outcome.traceback
-                                       else "")
-            results.append(check_result(c, verdict, seconds=outcome.seconds, timeout=timeout, output=output))
+            results.append(check_result(c, verdict, seconds=outcome.seconds, timeout=timeout, output=outcome.output,
+                                        traceback=outcome.frames))
     return results, ran

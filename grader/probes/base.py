@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from grader.child.frames import StudentCode, describe_exception
+from grader.child.values import describe_value
 from grader.results import Figure, RunInfo, Status
 
 DEVICE_CLASSES = ("cpu", "cuda")
@@ -73,12 +75,13 @@ class MeasureContext:
     """Tensors the parent prepared for this check (e.g. reference weights)."""
     staged_dir: Path | None = None
     """Training data and unlabeled test images, for training probes."""
-    submission_dir: str = ""
-    """Folder holding the submission's files as the child sees it (for error locations)."""
+    code: StudentCode = field(default_factory=StudentCode)
+    """Where the submission's code is, as the child sees it (for error locations)."""
     progress: Callable[[str], None] = lambda message: None
 
     def describe(self, exc: BaseException) -> str:
-        return describe_exception(exc, self.submission_dir)
+        """'IndexError: ... (line 37 of solution.py: `...`)'."""
+        return describe_exception(exc, self.code)
 
     def new_model(self, name: str | None = None, **kwargs: Any) -> Any:
         """Call the entry class (or model-building function) with the grader's seed; the model
@@ -103,8 +106,7 @@ class MeasureContext:
         out = model(x)
         if type(out) is not torch.Tensor:
             raise MeasureError(
-                f"forward returned a {type(out).__module__}.{type(out).__qualname__}, "
-                "not a plain torch.Tensor",
+                f"forward returned {describe_value(out)}, not a plain torch.Tensor",
                 "return the logits tensor itself (no tuple, dict or tensor subclass)")
         return out
 
@@ -223,20 +225,3 @@ def passed(expected: str, found: str) -> Verdict:
 
 def failed(expected: str, found: str, hint: str = "") -> Verdict:
     return Verdict(0.0, expected, found, hint)
-
-
-def describe_exception(exc: BaseException, submission_dir: str) -> str:
-    """'RuntimeError: message (line 23 of your file: `x = x.view(...)`)' — the student's own
-    frame closest to the error, found in the traceback."""
-    import linecache
-    import traceback
-
-    where = ""
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.startswith(submission_dir):
-            line = (frame.line or linecache.getline(frame.filename, frame.lineno or 0)).strip()
-            where = f" (line {frame.lineno} of {Path(frame.filename).name}: `{line}`)"
-            break
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {message}{where}" if message else f"{type(exc).__name__}{where}"
-

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.child.values import describe_value
 from grader.probes.base import (
     JudgeContext,
     MeasureContext,
@@ -106,8 +107,7 @@ def _feature_maps(ctx: MeasureContext, model: Any, images: Any) -> Any:
 
     maps = ctx.namespace["feature_maps"](model, images)
     if type(maps) is not torch.Tensor:
-        kind = type(maps).__module__ + "." + type(maps).__qualname__ if maps is not None else "None"
-        raise MeasureError(f"feature_maps returned {kind}, not a torch.Tensor",
+        raise MeasureError(f"feature_maps returned {describe_value(maps)}, not a torch.Tensor",
                            "return the activations as one tensor [images, channels, height, width] "
                            "(no .numpy(), list, tuple or nn.Parameter)")
     return maps

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from grader.child.values import describe_value
 from grader.probes.base import JudgeContext, MeasureContext, Param, Probe, Verdict
 from grader.probes.featuremaps import (
     FIXTURE,
@@ -61,8 +62,7 @@ def measure_figure(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any
         drawn = plt.gcf() if plt.get_fignums() else None
         png = _png(drawn) if drawn is not None else None
         plt.close("all")
-        kind = "None" if returned is None else type(returned).__module__ + "." + type(returned).__qualname__
-        return {"maps": maps, "returned": kind, "png": png}
+        return {"maps": maps, "returned": describe_value(returned), "png": png}
     axes = returned.axes
     measurement = {"maps": maps, "returned": "Figure", "panels": [_panel(ax) for ax in axes[:_MAX_PANELS]],
                    "png": _png(returned)}

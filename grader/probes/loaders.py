@@ -13,6 +13,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
+from grader.child.values import describe_value, type_name
 from grader.probes.base import (
     JudgeContext,
     MeasureContext,
@@ -43,7 +44,7 @@ def _describe(loader: Any) -> dict[str, Any]:
     from torch.utils.data import DataLoader
 
     if not isinstance(loader, DataLoader):
-        return {"type": type(loader).__module__ + "." + type(loader).__qualname__}
+        return {"type": type_name(loader), "described": describe_value(loader)}
     first = next(iter(loader))
     again = next(iter(loader))
     if not (isinstance(first, (tuple, list)) and len(first) == 2 and all(isinstance(t, torch.Tensor) for t in first)):
@@ -75,7 +76,7 @@ def measure_loaders(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, An
 
 def _problems(name: str, got: dict[str, Any], size: int, shuffled: bool) -> list[tuple[str, str]]:
     if got["type"] != "DataLoader":
-        return [(f"the {name} loader is a {got['type']}, not a torch.utils.data.DataLoader", "")]
+        return [(f"the {name} loader is {got['described']}, not a torch.utils.data.DataLoader", "")]
     if "batch" in got:
         return [(f"the {name} loader yields {got['batch']}", "use datasets.MNIST(...) with the transform")]
     problems = []

@@ -230,7 +230,7 @@ def judge_train_loss(ctx: JudgeContext) -> Verdict:
         return failed(expected, f"a tensor {returned.get('shape')}, not a Python float",
                       "return running_loss / len(loader) with running_loss summed from loss.item()")
     if returned["type"] not in ("float", "int") or returned["value"] is None:
-        return failed(expected, f"a {returned['type']}", "return the mean loss as a float")
+        return failed(expected, returned["described"], "return the mean loss as a float")
     value = returned["value"]
     candidates = [(losses[-1], "the last batch's loss, not the mean over the epoch"),
                   (sum(losses), "the sum of the batch losses: divide by the number of batches, len(loader)"),
@@ -284,7 +284,7 @@ def judge_evaluate_counts(ctx: JudgeContext) -> Verdict:
     problems, hints = [], []
     value = returned["value"] if returned["type"] in ("float", "int", "tensor") else None
     if value is None:
-        problems.append(f"evaluate returned a {returned['type']}, not a number")
+        problems.append(f"evaluate returned {returned['described']}, not a number")
         hints.append("return correct / total as a float")
     elif abs(value - correct / total) > 1e-6:
         batches = len(m["per_batch"])

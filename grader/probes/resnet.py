@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.child.values import describe_value, type_name
 from grader.probes.base import (
     JudgeContext,
     MeasureContext,
@@ -31,9 +32,9 @@ def measure_resnet_structure(ctx: MeasureContext, params: dict[str, Any]) -> dic
     from torchvision.models import ResNet
 
     model = ctx.new_model("build_model")
-    kind = f"{type(model).__module__}.{type(model).__qualname__}"
+    kind = type_name(model)
     if not isinstance(model, ResNet):
-        return {"resnet": False, "class": kind}
+        return {"resnet": False, "class": kind, "described": describe_value(model)}
     stages = [getattr(model, f"layer{i}") for i in range(1, 5)]
     fc = model.fc
     return {"resnet": True, "class": kind, "block": type(stages[0][0]).__name__, "blocks": [len(s) for s in stages],
@@ -47,7 +48,7 @@ def judge_resnet_structure(ctx: JudgeContext) -> Verdict:
     expected = (f"torchvision's {net}: {want['block']}, {want['blocks']} blocks per stage, "
                 f"{want['parameters']:,} parameters, head nn.Linear({want['head'][0]}, {want['head'][1]})")
     if not got["resnet"]:
-        return failed(expected, f"build_model() returned a {got['class']}, not a torchvision ResNet",
+        return failed(expected, f"build_model() returned {got['described']}, not a torchvision ResNet",
                       f"return torchvision.models.{net}(num_classes={want['head'][1]})")
     built = KNOWN.get((got["block"], tuple(got["blocks"])))
     if (got["block"], got["blocks"]) != (want["block"], want["blocks"]):
@@ -74,8 +75,7 @@ def measure_transform_output(ctx: MeasureContext, params: dict[str, Any]) -> dic
     transform = ctx.namespace["make_transform"]()
     outputs = [transform(Image.fromarray(np.ascontiguousarray(image.transpose(1, 2, 0)))) for image in raw]
     if not all(type(o) is torch.Tensor for o in outputs):
-        kind = type(outputs[0]).__module__ + "." + type(outputs[0]).__qualname__
-        raise MeasureError(f"the transform returns a {kind}, not a tensor",
+        raise MeasureError(f"the transform returns {describe_value(outputs[0])}, not a tensor",
                            "end the Compose with transforms.ToTensor() and transforms.Normalize(...)")
     shapes = {tuple(o.shape) for o in outputs}
     if len(shapes) != 1:

@@ -6,6 +6,7 @@ from typing import Any
 from grader.probes.base import (
     JudgeContext,
     MeasureContext,
+    MeasureError,
     Param,
     Probe,
     Verdict,
@@ -41,6 +42,8 @@ def measure_output_shape(ctx: MeasureContext, params: dict[str, Any]) -> dict[st
         try:
             with torch.no_grad():
                 runs.append({"input": shape, "output": ctx.forward(model, x).detach().cpu()})
+        except MeasureError:  # not a tensor: said once, with its own hint
+            raise
         except Exception as exc:  # noqa: BLE001 - the student's error is the measurement
             runs.append({"input": shape, "error": ctx.describe(exc)})
     return {"runs": runs}
@@ -83,8 +86,7 @@ def measure_layer_shapes(ctx: MeasureContext, params: dict[str, Any]) -> dict[st
     model = ctx.new_model().eval()
     shape = params["input"] or _default_shapes(ctx, (2,))[0]
     with torch.no_grad():
-        calls, error = trace_forward(model, _seeded_input(shape, ctx.seed).to(ctx.device), ctx.forward,
-                                     ctx.submission_dir)
+        calls, error = trace_forward(model, _seeded_input(shape, ctx.seed).to(ctx.device), ctx.forward, ctx.code)
     return {"input": shape, "calls": calls, "error": ctx.describe(error) if error else ""}
 
 

@@ -14,6 +14,7 @@ from typing import Any, Iterator
 import torch
 from torch import nn
 
+from grader.child.values import describe_value, type_name
 from grader.probes.base import MeasureError
 
 
@@ -131,12 +132,15 @@ class ForwardWatch:
 
 
 def plain_number(value: Any) -> dict[str, Any]:
-    """What a loop returned, described for the parent: its type, its value, whether it holds a graph."""
+    """What a loop returned, described for the parent: its type, its value, whether it holds a graph, and in a
+    student's words ('described')."""
+    described = describe_value(value)
     if isinstance(value, bool):
-        return {"type": "bool", "value": float(value)}
+        return {"type": "bool", "value": float(value), "described": described}
     if isinstance(value, (int, float)):
-        return {"type": type(value).__name__, "value": float(value)}
+        return {"type": type(value).__name__, "value": float(value), "described": described}
     if isinstance(value, torch.Tensor):
         number = float(value.detach().reshape(-1)[0]) if value.numel() == 1 else None
-        return {"type": "tensor", "value": number, "requires_grad": value.requires_grad, "shape": list(value.shape)}
-    return {"type": type(value).__module__ + "." + type(value).__qualname__, "value": None}
+        return {"type": "tensor", "value": number, "requires_grad": value.requires_grad, "shape": list(value.shape),
+                "described": described}
+    return {"type": type_name(value), "value": None, "described": described}

@@ -12,6 +12,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from grader.child.frames import StudentCode
+
 # torch function name → the layer it computes, named as the spec's `layer_types` name layers
 _KINDS = {
     "conv1d": "Conv1d", "conv2d": "Conv2d", "conv3d": "Conv3d",
@@ -37,21 +39,21 @@ def _kind(name: str, args: tuple, out: Any) -> str | None:
     return _KINDS.get(name)
 
 
-def _student_line(submission_dir: str) -> str:
-    """'line 24: `x = F.max_pool2d(x, 2)`' for the student's innermost frame calling the operation."""
+def _student_line(code: StudentCode) -> str:
+    """'line 24 of solution.py: `x = F.max_pool2d(x, 2)`' for the student's innermost frame calling the operation."""
     import linecache
 
     frame = sys._getframe(2)
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if submission_dir and filename.startswith(submission_dir) or filename.startswith("<cell"):
-            text = linecache.getline(filename, frame.f_lineno).strip()
-            return f"line {frame.f_lineno}: `{text}`" if text else f"line {frame.f_lineno}"
+        place = code.place(frame.f_code.co_filename)
+        if place:
+            text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+            return f"line {frame.f_lineno} of {place}" + (f": `{text}`" if text else "")
         frame = frame.f_back
     return ""
 
 
-def trace_forward(model: Any, x: Any, forward: Any, submission_dir: str = "") -> tuple[list[dict[str, Any]], Exception | None]:
+def trace_forward(model: Any, x: Any, forward: Any, code: StudentCode) -> tuple[list[dict[str, Any]], Exception | None]:
     """Run `forward(model, x)` and record every layer operation: [{'type', 'shape', 'path', 'line'}]
     in call order ('path': the innermost named module running it, '' in the model's own forward),
     and the exception that stopped the forward pass (None if none)."""
@@ -69,7 +71,7 @@ def trace_forward(model: Any, x: Any, forward: Any, submission_dir: str = "") ->
                 kind = _kind(getattr(func, "__name__", ""), args, first)
                 if kind:
                     calls.append({"type": kind, "shape": list(first.shape), "path": running[-1] if running else "",
-                                  "line": _student_line(submission_dir)})
+                                  "line": _student_line(code)})
             return out
 
     def enter(name: str):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from grader.child.values import describe_value, type_name
 from grader.probes.base import (
     JudgeContext,
     MeasureContext,
@@ -69,7 +70,7 @@ def _describe_output(make: Any) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - the student's transform failing on a grayscale image is the finding
         return {"type": "error", "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
     if type(first) is not torch.Tensor:
-        return {"type": type(first).__module__ + "." + type(first).__qualname__}
+        return {"type": type_name(first), "described": describe_value(first)}
     out: dict[str, Any] = {"type": "tensor", "shape": list(first.shape),
                            "dtype": str(first.dtype).replace("torch.", ""),
                            "random": not (first.shape == second.shape and torch.equal(first, second)),
@@ -104,7 +105,7 @@ def _transform_problems(name: str, got: dict[str, Any], random: bool) -> list[tu
                  "transforms.Grayscale(num_output_channels=3) first: Normalize has 3 means, the X-ray 1 channel"
                  if one_channel else "try the transform on a grayscale PIL image")]
     if got["type"] != "tensor":
-        return [(f"the {name} transform returns a {got['type']}", "end it with ToTensor() and Normalize(...)")]
+        return [(f"the {name} transform returns {got['described']}", "end it with ToTensor() and Normalize(...)")]
     problems = []
     if got["shape"] != [3, SIZE, SIZE]:
         hint = ("transforms.Grayscale(num_output_channels=3) turns the X-ray into the 3 channels ResNet50 expects"
@@ -145,7 +146,7 @@ def measure_datasets(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, A
     described = []
     for dataset in datasets:
         if not isinstance(dataset, ImageFolder):
-            described.append({"type": type(dataset).__module__ + "." + type(dataset).__qualname__})
+            described.append({"type": type_name(dataset), "described": describe_value(dataset)})
             continue
         sample = _describe_output(lambda d=dataset: d[0][0])
         described.append({"type": "ImageFolder", "classes": list(dataset.classes),
@@ -160,7 +161,7 @@ def judge_datasets(ctx: JudgeContext) -> Verdict:
     problems = []
     for (split, counts), got in zip(COUNTS.items(), ctx.measured["datasets"]):
         if got["type"] != "ImageFolder":
-            problems.append((f"the {split} dataset is a {got['type']}", "datasets.ImageFolder(os.path.join(root, "
+            problems.append((f"the {split} dataset is {got['described']}", "datasets.ImageFolder(os.path.join(root, "
                                                                          f"'{split}'), transform=...)"))
             continue
         if got["folder"] != split or got["length"] != sum(counts.values()):

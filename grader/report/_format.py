@@ -35,8 +35,9 @@ def score_line(result: SubmissionResult) -> str:
 
 
 def details(check: CheckResult) -> list[tuple[str, str]]:
-    """The non-empty (label, text) pairs among Expected, Found and Hint."""
-    pairs = [("Expected", check.expected), ("Found", check.found), ("Hint", check.hint)]
+    """The non-empty (label, text) pairs among Expected, Found, Hint and Traceback (the student's own frames)."""
+    pairs = [("Expected", check.expected), ("Found", check.found), ("Hint", check.hint),
+             ("Traceback", check.traceback)]
     return [(label, text) for label, text in pairs if text]
 
 

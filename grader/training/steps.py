@@ -14,6 +14,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from grader.child.values import describe_value
 from grader.training.staged import StagedTensors
 
 WARMUP_STEPS = 3
@@ -74,9 +75,7 @@ def forward_checked(model: nn.Module, x: torch.Tensor, num_classes: int) -> torc
     """`model(x)`, refusing anything but a plain tensor of logits [batch, num_classes]."""
     out = model(x)
     if type(out) is not torch.Tensor:
-        kind = f"a tensor subclass ({type(out).__qualname__}); subclasses are refused" \
-            if isinstance(out, torch.Tensor) else type(out).__qualname__
-        raise TypeError(f"forward must return a plain torch.Tensor of logits; it returned {kind}")
+        raise TypeError(f"forward must return a plain torch.Tensor of logits; it returned {describe_value(out)}")
     if out.shape != (len(x), num_classes):
         raise ValueError(f"forward must return logits of shape [batch, {num_classes}] "
                          f"= {[len(x), num_classes]}; it returned shape {list(out.shape)}")
