@@ -69,6 +69,21 @@ def test_stderr_warnings_cost_nothing(tmp_path: Path) -> None:
     assert "this overload is deprecated" in graded.html
 
 
+def test_the_kernel_starts_with_torch_loaded_and_no_name_bound(tmp_path: Path) -> None:
+    """A student's `import torch` costs nothing in the kernel (as in the worker before a .py), so no time limit can
+    cut it off half-way on a loaded machine; a notebook that forgets the import still fails as it would."""
+    notebook = nbformat.read(NOTEBOOKS / "correct.ipynb", as_version=4)
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(
+        "import sys\nprint('torch loaded:', 'torch' in sys.modules, '| bound:', 'torch' in dir())\n"
+        "print('no other grader name:', [n for n in dir() if 'cnn_grader' in n])"))
+    path = tmp_path / "preloaded.ipynb"
+    nbformat.write(notebook, path)
+    graded = grade("cifar_simplecnn", path, tmp_path / "out", "--only", "output_shape")
+    assert graded.results["score"] == 2
+    assert "torch loaded: True | bound: False" in graded.html
+    assert "no other grader name: []" in graded.html
+
+
 def _exported_reference(name: str, into: Path) -> Path:
     """The reference solution as a notebook, one cell per top-level block."""
     source = (REPO / "reference" / name / "solution.py").read_text()

@@ -165,7 +165,7 @@ def grade_notebook(view: ChildView, job_path: str, channel: Any) -> None:
     runtime.mkdir(parents=True, exist_ok=True)
     manager = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(runtime / "kernel-ipc"))
     client = _client_class()(notebook, km=manager, timeout=timeout, kernel_name="python3",
-                             resources={"metadata": {"path": os.getcwd()}})
+                             resources={"metadata": {"path": os.getcwd()}}, extra_arguments=[PRELOAD])
     with client.setup_kernel(env=_kernel_env(view, runtime), cwd=os.getcwd()):
         failure = _run_cells(client, notebook, timeout)
         if failure:
@@ -186,6 +186,12 @@ def grade_notebook(view: ChildView, job_path: str, channel: Any) -> None:
                                    f"_cnn_grader_kernel.run_checks({job_path!r}, {str(fifo)!r})")
         relay.join(timeout=5)
 
+
+PRELOAD = "--IPKernelApp.exec_lines=['import torch as _cnn_grader_torch', 'del _cnn_grader_torch']"
+"""The kernel imports torch as it starts, as the worker does before a `.py` hand-in: the student's `import torch`
+then costs nothing, and is never cut off half-way by the per-cell or salvage time limits on a loaded machine (a
+torch import interrupted half-way fails every later one with "Trying to override a python impl for
+DispatchKey.Meta"). No name is left bound: a notebook that forgets `import torch` still fails as it would."""
 
 SALVAGE_SECONDS = 60.0
 """Seconds the salvage cell may run in the kernel (each definition has its own, shorter limit)."""
