@@ -12,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+from conftest import SUBMISSIONS, grade  # noqa: E402
 from rich.console import Console  # noqa: E402
 
 from grader.policy import HiddenPolicy  # noqa: E402
@@ -212,3 +213,16 @@ def test_summary_table(result: SubmissionResult, tmp_path: Path) -> None:
     assert "alice" in text and "bob" in text
     assert "5 / 12 (42%)" in text and "load error" in text
     assert "alice.html" in text
+
+
+def test_a_message_ending_in_a_colon_leaves_none_dangling(tmp_path: Path) -> None:
+    """torchvision's "Error downloading train-images-idx3-ubyte.gz:" (the URLs it tried on the next lines) is quoted
+    without its colon: the cause reads "...gz: the grader has no network", not "...gz::", and the statement that did
+    not run ends "...gz", not "...gz:"."""
+    handin = SUBMISSIONS / "real_world" / "training_loop" / "quickstart_zero_grad_after_step_download_at_top.py"
+    graded = grade("training_loop", handin, tmp_path, "--only", "loaders")
+    output = graded.results["output"]
+    assert "raised RuntimeError: Error downloading train-images-idx3-ubyte.gz: the grader has no network" in output
+    assert "::" not in output
+    line_11 = next(line for line in graded.html.splitlines() if line.startswith("line 11 ("))
+    assert line_11.endswith("): raised RuntimeError: Error downloading train-images-idx3-ubyte.gz"), line_11

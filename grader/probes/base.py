@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from grader.results import Figure, RunInfo, Status
+from grader.results import Figure, RunInfo, Status, message_line
 
 DEVICE_CLASSES = ("cpu", "cuda")
 
@@ -237,6 +237,6 @@ def describe_exception(exc: BaseException, submission_dir: str) -> str:
             line = (frame.line or linecache.getline(frame.filename, frame.lineno or 0)).strip()
             where = f" (line {frame.lineno} of {Path(frame.filename).name}: `{line}`)"
             break
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    message = message_line(str(exc))
     return f"{type(exc).__name__}: {message}{where}" if message else f"{type(exc).__name__}{where}"
 
