@@ -5,6 +5,7 @@ import base64
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import matplotlib
@@ -12,7 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
-from conftest import SUBMISSIONS, grade  # noqa: E402
+from conftest import SUBMISSIONS, grade, run_cli  # noqa: E402
 from rich.console import Console  # noqa: E402
 
 from grader.policy import HiddenPolicy  # noqa: E402
@@ -213,6 +214,38 @@ def test_summary_table(result: SubmissionResult, tmp_path: Path) -> None:
     assert "alice" in text and "bob" in text
     assert "5 / 12 (42%)" in text and "load error" in text
     assert "alice.html" in text
+
+
+def test_summary_table_at_80_columns_keeps_paths_whole(result: SubmissionResult) -> None:
+    """`grader demo`'s table in an 80-column terminal or a CI log (rich assumes 80 columns there): each report path
+    whole on a line of its own, not folded into what is left of the width."""
+    stems = ["udacity_for_else_model_forward_home_data_dir", "quickstart_zero_grad_after_step_download_at_top"]
+    rows = [(f"training_loop/{stem}.py", result, Path("training_loop") / "students" / stem / "report.html")
+            for stem in stems]
+    console = Console(record=True, width=80)
+    summary_table(rows, console=console)
+    lines = console.export_text().splitlines()
+    for _, _, path in rows:
+        assert f"  {path}" in lines, "\n".join(lines)
+    table = lines[:lines.index("Reports:")]
+    assert max(map(len, table)) <= 80 and "5 / 12 (42%)" in "\n".join(table)
+
+
+def test_batch_prints_whole_paths_at_80_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`grader batch` with 80 columns (a terminal, or a CI log): every path it prints stays on one line."""
+    student = "a_student_whose_lms_export_name_runs_past_half_of_eighty_columns"
+    (tmp_path / "class").mkdir()
+    shutil.copy(SUBMISSIONS / "cifar_simplecnn" / "correct_attributes.py", tmp_path / "class" / f"{student}.py")
+    shutil.copy(SUBMISSIONS / "cifar_simplecnn" / "wrong_num_classes.py", tmp_path / "class" / "bob.py")
+    out = tmp_path / "Deep Learning course, spring term" / "lab 3 grades"
+    monkeypatch.setenv("COLUMNS", "80")
+    proc = run_cli("batch", "cifar_simplecnn", str(tmp_path / "class"), "--out", str(out), "--only",
+                   "output_shape,architecture")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"summary: {out / 'summary.html'}" in proc.stdout.splitlines(), proc.stdout
+    assert (f"reports: {out / 'students'}/<student>/report.html (for the student) and instructor.html (everything)"
+            in proc.stdout.splitlines()), proc.stdout
+    assert f"  {student} ({student}.py): 4/4" in proc.stderr.splitlines(), proc.stderr
 
 
 def test_a_message_ending_in_a_colon_leaves_none_dangling(tmp_path: Path) -> None:
