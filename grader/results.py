@@ -14,6 +14,13 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def message_line(message: str) -> str:
+    """The first line of an exception's message, to quote in a sentence: without a colon at its end (torchvision's
+    "Error downloading train-images-idx3-ubyte.gz:" above the URLs it tried), which would dangle there."""
+    lines = message.strip().splitlines()
+    return lines[0].rstrip(": \t") if lines else ""
+
+
 class Status(str, Enum):
     """Outcome of one check."""
 

@@ -34,7 +34,10 @@ class Graded:
     html: str
 
     def statuses(self) -> dict[str, str]:
-        return {t["extra_data"]["check_id"]: t["extra_data"]["status"] for t in self.results["tests"]}
+        """Check id → status, the skipped checks included (results.json lists them apart from its tests)."""
+        skipped = self.results["extra_data"].get("skipped", {})
+        return {**{t["extra_data"]["check_id"]: t["extra_data"]["status"] for t in self.results["tests"]},
+                **dict.fromkeys(skipped, "skipped")}
 
 
 def run_cli(*args: str, timeout: float = 600, cwd: Path = REPO) -> subprocess.CompletedProcess:

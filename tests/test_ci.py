@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 from conftest import SUBMISSIONS, run_cli
-from junitparser import Error, Failure, JUnitXml
+from junitparser import Error, Failure, JUnitXml, Skipped
+
+from grader.policy import HIDDEN_MESSAGE
 
 CHECKS = "output_shape,architecture,gradient_flow,reference_gradients"
 HIDDEN_NAME = "Same outputs and gradients as the reference"  # reference_gradients is hidden
 HIDDEN_DETAIL = "the reference weights cannot be loaded"  # what it found in wrong_in_channels.py
 WRONG = SUBMISSIONS / "cifar_simplecnn" / "wrong_in_channels.py"
 CORRECT = SUBMISSIONS / "cifar_simplecnn" / "correct_attributes.py"
+VGG = SUBMISSIONS / "vgg16_transfer" / "correct.py"
+FINE_TUNING = "Test accuracy after fine-tuning from ImageNet weights"  # vgg16_transfer's transfer_accuracy: needs the ImageNet weights
 
 
 def _ci(tmp_path: Path, submission: Path, *extra: str):
@@ -76,6 +80,32 @@ def test_hide_leaves_hidden_checks_out(tmp_path: Path, github: Path) -> None:
     outputs = _outputs(tmp_path, proc)
     assert "Layers and hyper-parameters" in outputs
     assert HIDDEN_NAME not in outputs and HIDDEN_DETAIL not in outputs and "hidden check" not in outputs
+
+
+def test_a_check_skipped_for_want_of_weights_is_no_failure(tmp_path: Path, github: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A correct hand-in graded where the ImageNet weights are missing: its (hidden) fine-tuning check is SKIPPED.
+    Gradescope gets no failed test for it (its format knows only passed and failed) and the output says why; JUnit
+    gets a <skipped>; GitHub no ::error but a skipped row."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    proc = run_cli("ci", "--assignment", "vgg16_transfer", "--submission", str(VGG), "--only",
+                   "new_head,transfer_accuracy", "--junit", str(tmp_path / "junit.xml"),
+                   "--results", str(tmp_path / "results.json"), "--fail-under", "100")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert [(t["name"], t["status"], t["score"]) for t in results["tests"]] == [("New trainable last layer", "passed", 2)]
+    assert results["extra_data"]["skipped"] == {"transfer_accuracy": HIDDEN_MESSAGE}
+    assert (f"'{FINE_TUNING}' was skipped and is not counted in the score: the pretrained VGG16 ImageNet weights are "
+            "not on this machine: download https://download.pytorch.org/models/vgg16-397923af.pth") in results["output"]
+
+    suite = next(iter(JUnitXml.fromfile(str(tmp_path / "junit.xml"))))
+    assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (2, 0, 0, 1)
+    [skipped] = {case.name: case for case in suite}[FINE_TUNING].result
+    assert isinstance(skipped, Skipped) and skipped.message == HIDDEN_MESSAGE
+
+    assert "::error" not in proc.stdout
+    assert f"| ⏭️ skipped | {FINE_TUNING} (hidden) | not counted (2) | {HIDDEN_MESSAGE} |" in github.read_text()
 
 
 def test_config_file_and_fail_under(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,6 +9,8 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.results import message_line
+
 _exact_type = type  # captured before any student code runs
 SHOWN_FRAMES = 5
 """Frames of the student's code shown, the innermost last."""
@@ -65,7 +67,7 @@ def describe_exception(exc: BaseException, code: StudentCode) -> str:
         place, frame = own[-1]
         line = _line(frame)
         where = f" (line {frame.lineno} of {place}" + (f": `{line}`)" if line else ")")
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    message = message_line(str(exc))
     name = _exact_type(exc).__name__
     return f"{name}: {message}{where}" if message else f"{name}{where}"
 

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.results import message_line
+
 STATEMENT_SECONDS = 10.0
 """Seconds one definition may take while salvaging (a library call that hangs is skipped)."""
 MAX_LISTED = 200
@@ -264,7 +266,7 @@ def _describe(exc: BaseException, not_run: dict[str, str]) -> str:
         return f"took longer than {STATEMENT_SECONDS:.0f} s"
     if isinstance(exc, NameError) and getattr(exc, "name", None) in not_run:
         return f"needs {exc.name}, which {not_run[exc.name]} would have set"
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    message = message_line(str(exc))
     return f"raised {type(exc).__name__}" + (f": {message[:200]}" if message else "")
 
 

@@ -91,7 +91,7 @@ def batch(assignment: str, submissions: Path, out: Path, jobs: int | None, roste
                   + f" in {run.result.seconds:.0f} s with {jobs} worker(s)")
     console.print(f"summary: {out / 'summary.html'}\ngradebook: {out / 'gradebook.csv'}\n"
                   f"canvas: {out / 'canvas-grades.csv'}\nreports: {out / 'students'}/<student>/report.html "
-                  "(for the student) and instructor.html (everything)")
+                  "(for the student) and instructor.html (everything)", soft_wrap=True, highlight=False, markup=False)
     sys.exit(0 if run.complete else 1)
 
 
@@ -128,7 +128,8 @@ def demo(out: Path, **common: Any) -> None:
                 run = _run(str(spec.path), spec.path.parent / "examples", out / spec.name, options, None, progress)
             rows += [(f"{spec.name}/{e.source}", e.result, Path(spec.name) / e.report) for e in run.result.graded]
     summary_table(rows, console)
-    console.print(f"In {out.resolve()}: <assignment>/summary.html (the class) and the reports above")
+    console.print(f"In {out.resolve()}: <assignment>/summary.html (the class) and the reports above", soft_wrap=True,
+                  highlight=False, markup=False)
     for spec in specs:
         if spec.kind is Kind.WRITTEN:
             console.print(f"{spec.name}: written answers, ungraded until you grade them by rubric: "

@@ -97,6 +97,7 @@ def batch_progress(label: str = "grading") -> Iterator[tuple]:
 
         def on_result(handin, result: SubmissionResult | None) -> None:
             score = f"{result.score:g}/{result.max_score:g}" if result else "grader failure"
-            progress.console.print(f"  {handin.student.id} ({handin.source}): {score}", highlight=False, markup=False)
+            progress.console.print(f"  {handin.student.id} ({handin.source}): {score}", highlight=False, markup=False,
+                                   soft_wrap=True)
             progress.advance(task)
         yield on_start, on_result

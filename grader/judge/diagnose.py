@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from grader.contract import ChildReport, TopLevelFailure
-from grader.results import Diagnosis, RunInfo, RunStatus
+from grader.results import Diagnosis, RunInfo, RunStatus, message_line
 
 GUARDS = {False: 'put it under `if __name__ == "__main__":`',
           True: "tag that cell `skip-grading` (a notebook's kernel runs as `__main__`, so `if __name__ == "
@@ -103,7 +103,7 @@ RULES = (
 
 
 def _exception_text(exception: str, message: str) -> str:
-    first = message.strip().splitlines()[0] if message.strip() else ""
+    first = message_line(message)
     return f"{exception}: {first}" if first else exception
 
 

@@ -1,4 +1,11 @@
-"""Gradescope autograder results (the `results.json` an autograder writes)."""
+"""Gradescope autograder results (the `results.json` an autograder writes).
+
+A SKIPPED check (not run here, e.g. for want of a GPU or of pretrained weights) is not one of the `tests`:
+Gradescope's format (docs/specs.md of gradescope/autograder_samples, "Test case status") shows a test only as
+passed or failed, and one without a status as passed when it earned its max_score (0 of 0 included), while its
+own unittest runner (gradescope-utils' JSONTestRunner) writes nothing for a skipped test. So a student sees no
+red (nor green) test for what did not run; the top-level output says why (the result's note), and
+`extra_data["skipped"]` keeps each such check's reason by id for tools."""
 from __future__ import annotations
 
 import json
@@ -41,7 +48,7 @@ def _test(number: int, check: CheckResult) -> dict[str, Any]:
         "name": check.name,
         "number": str(number),
         "score": check.points,
-        "max_score": 0.0 if check.status is Status.SKIPPED else check.max_points,
+        "max_score": check.max_points,
         "status": "passed" if _full_marks(check) else "failed",
         "output": "\n".join(f"{label}: {text}" for label, text in _format.details(check)),
         "output_format": "text",
@@ -73,8 +80,9 @@ def gradescope_results(result: SubmissionResult) -> dict[str, Any]:
             "ran": result.ran.status.value,
             "causes": [d.cause for d in result.ran.diagnoses],
             "grader_version": result.grader_version,
+            "skipped": {c.check_id: c.found for c in result.checks if c.status is Status.SKIPPED},
         },
-        "tests": [_test(i, c) for i, c in enumerate(result.checks, start=1)],
+        "tests": [_test(i, c) for i, c in enumerate(result.checks, start=1) if c.status is not Status.SKIPPED],
     }
 
 

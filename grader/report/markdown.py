@@ -29,11 +29,11 @@ def _cell(text: str) -> str:
 
 def _row(check: CheckResult) -> str:
     points = f"{_format.fmt_points(check.points)} / {_format.fmt_points(check.max_points)}"
-    if check.status is Status.SKIPPED:
-        points = f"not counted ({_format.fmt_points(check.max_points)})"
-    name = check.name + (" (hidden)" if check.hidden else "")
     details = "<br>".join(f"**{label}:** {_cell(text)}" for label, text in _format.details(check)) \
         if _format.needs_attention(check) else ""
+    if check.status is Status.SKIPPED:  # why it did not run, not what it would have expected
+        points, details = f"not counted ({_format.fmt_points(check.max_points)})", _cell(check.found)
+    name = check.name + (" (hidden)" if check.hidden else "")
     return f"| {ICONS[check.status]} {check.status.value} | {_cell(name)} | {points} | {details} |"
 
 

@@ -115,26 +115,24 @@ def _counts(result: SubmissionResult) -> Text:
     parts = [Text(f"{n} {s.value}", style=STYLES[s]) for s, n in _format.status_counts(result.checks)]
     if result.load_error:
         parts.insert(0, Text("load error", style="bold red"))
-    return Text(", ").join(parts)
+    return Text("\n").join(parts)  # one status a line: a narrow column, so that the paths get the width
 
 
 def summary_table(
     results: list[tuple[str, SubmissionResult, Path | None]], console: Console | None = None
 ) -> None:
-    """Print one row per (label, result, report path), e.g. for `grader demo`."""
+    """Print one row per (label, result, report path), e.g. for `grader demo`, then the report paths, one a line:
+    a path is never folded into a narrow column (at 80 columns, or in a CI log, where rich assumes 80)."""
     console = console or Console()
     table = Table(title="Graded submissions", header_style="bold")
-    table.add_column("Submission", no_wrap=True)
+    table.add_column("Submission", overflow="fold")  # folded only when it alone is wider than what is left
     table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("Checks")
     table.add_column("Time", justify="right", no_wrap=True)
-    table.add_column("Report", overflow="fold")
-    for label, result, path in results:
-        table.add_row(
-            Text(label),
-            _format.score_line(result),
-            _counts(result),
-            _format.fmt_seconds(result.seconds),
-            Text(str(path) if path else "—"),
-        )
+    for label, result, _ in results:
+        table.add_row(Text(label), _format.score_line(result), _counts(result), _format.fmt_seconds(result.seconds))
     console.print(table)
+    paths = [str(path) for _, _, path in results if path]
+    if paths:
+        console.print("Reports:", *(f"  {path}" for path in paths), sep="\n", soft_wrap=True, highlight=False,
+                      markup=False)
