@@ -75,7 +75,7 @@ CASES = {
         "vscode_cells_tqdm_features_frozen": ("PPPPP", SALVAGED, ["no network"]),
     },
     "training_loop": {
-        "chat_uos_tensor_count_without_no_grad": ("PPPHF", CLEAN, []),
+        "chat_uos_tensor_count_without_no_grad": ("PPPHP", CLEAN, []),  # issue 25: a 0-dim tensor accepted
         "colab_nll_loss_instead_of_criterion": ("EFFPP", SALVAGED, ["missing data file", "missing data file"]),
         "homework_week9_no_modes_running_loss_reset": ("FPPFF", SALVAGED, ["missing package"]),
         "kuangliu_progress_bar_from_local_utils": ("PEEEE", SALVAGED, ["missing package",

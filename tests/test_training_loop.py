@@ -39,6 +39,11 @@ CORPUS = {
     "loaders_no_normalize": ([H, P, P, P, P], [1, 3, 1, 2, 2]),
     "loaders_test_shuffled": ([H, P, P, P, P], [1, 3, 1, 2, 2]),
     "loaders_train_split_twice": ([H, P, P, P, P], [1, 3, 1, 2, 2]),
+    # policy: a scalar of the right value that is not a Python float earns the points, with a note
+    "evaluate_returns_tensor": ([P, P, P, P, P], [2, 3, 1, 2, 2]),
+    "evaluate_returns_numpy": ([P, P, P, P, P], [2, 3, 1, 2, 2]),
+    "loss_returns_numpy": ([P, P, P, P, P], [2, 3, 1, 2, 2]),
+    "loss_returns_detached_tensor": ([P, P, P, P, P], [2, 3, 1, 2, 2]),
 }
 
 # file → check id → words its message (found + hint) must contain
@@ -49,7 +54,8 @@ MESSAGES = {
     "no_step": {"steps": ["optimizer.step() is never called"]},
     "criterion_swapped": {"steps": ["criterion(labels, outputs)", "criterion(outputs, labels)"]},
     "returns_last_loss": {"loss": ["the last batch's loss"]},
-    "returns_tensor_loss": {"loss": ["holds the autograd graph", "accumulates `loss` instead of `loss.item()`"]},
+    "returns_tensor_loss": {"loss": ["holds the autograd graph", "accumulates `loss` instead of `loss.item()`",
+                                     "though its value is the right mean"]},
     "returns_sum": {"loss": ["the sum of the batch losses", "len(loader)"]},
     "public_per_sample_mean": {"loss": ["mean loss per image"]},
     "no_train_mode": {"modes": ["train_one_epoch ran the model in eval mode", "model.train()"]},
@@ -62,6 +68,11 @@ MESSAGES = {
     "loaders_no_normalize": {"loaders": ["[0, 1]: ToTensor without Normalize((0.5,), (0.5,))"]},
     "loaders_test_shuffled": {"loaders": ["the test loader shuffles", "shuffle=False"]},
     "loaders_train_split_twice": {"loaders": ["the test loader holds 60,000 images (the train=True split)"]},
+    "evaluate_returns_tensor": {"evaluate": ["0.1351 = 5/37", "returned as a 0-dim tensor, not the Python float",
+                                             ".item()"]},
+    "evaluate_returns_numpy": {"evaluate": ["returned as a numpy.float64, not the Python float", ".item()"]},
+    "loss_returns_numpy": {"loss": ["the mean of the 3 batch losses; returned as a numpy.float32", ".item()"]},
+    "loss_returns_detached_tensor": {"loss": ["the mean of the 3 batch losses; returned as a 0-dim tensor", ".item()"]},
 }
 
 

@@ -222,16 +222,16 @@ def judge_train_loss(ctx: JudgeContext) -> Verdict:
     if not losses:
         return failed(expected, "the criterion was never called", "compute loss = criterion(outputs, labels)")
     mean = sum(losses) / len(losses)
-    if returned["type"] == "tensor":
-        if returned.get("requires_grad"):
-            return failed(expected, "a tensor that still holds the autograd graph (requires_grad=True): the loop "
-                                    "accumulates `loss` instead of `loss.item()`",
-                          "running_loss += loss.item() keeps a number; += loss keeps every batch's graph in memory")
-        return failed(expected, f"a tensor {returned.get('shape')}, not a Python float",
+    if returned["type"] == "tensor" and returned.get("requires_grad"):  # the brief rules it out: not accepted
+        right = returned["value"] is not None and abs(returned["value"] - mean) <= 1e-5 * max(1.0, abs(mean))
+        return failed(expected, "a tensor that still holds the autograd graph (requires_grad=True): the loop "
+                                "accumulates `loss` instead of `loss.item()`"
+                                + (", though its value is the right mean" if right else ""),
+                      "running_loss += loss.item() keeps a number; += loss keeps every batch's graph in memory")
+    value, came_as = _number(returned)
+    if value is None:
+        return failed(expected, f"{came_as}, not a Python float",
                       "return running_loss / len(loader) with running_loss summed from loss.item()")
-    if returned["type"] not in ("float", "int") or returned["value"] is None:
-        return failed(expected, f"a {returned['type']}", "return the mean loss as a float")
-    value = returned["value"]
     candidates = [(losses[-1], "the last batch's loss, not the mean over the epoch"),
                   (sum(losses), "the sum of the batch losses: divide by the number of batches, len(loader)"),
                   (sum(loss * n for loss, n in zip(losses, sizes)) / sum(sizes),
@@ -240,7 +240,7 @@ def judge_train_loss(ctx: JudgeContext) -> Verdict:
                   (sum(losses) / sum(sizes), "the sum of the batch losses divided by the number of images; divide "
                                              "by the number of batches, len(loader)")]
     if abs(value - mean) <= 1e-5 * max(1.0, abs(mean)):
-        return passed(expected, f"{value:.4f}, the mean of the {len(losses)} batch losses")
+        return _accepted(expected, f"{value:.4f}, the mean of the {len(losses)} batch losses", came_as)
     what = next((words for candidate, words in candidates if abs(value - candidate) <= 1e-5 * max(1.0, abs(candidate))),
                 f"{value:.4f}; the mean of the batch losses is {mean:.4f}")
     return failed(expected, what, "sum loss.item() over the batches and divide by len(loader)")
@@ -282,9 +282,9 @@ def judge_evaluate_counts(ctx: JudgeContext) -> Verdict:
     expected = (f"the share of correct predictions over all {total} images (batches of 16, 16 and 5), a number "
                 "in [0, 1], with the model's weights and statistics unchanged")
     problems, hints = [], []
-    value = returned["value"] if returned["type"] in ("float", "int", "tensor") else None
+    value, came_as = _number(returned)
     if value is None:
-        problems.append(f"evaluate returned a {returned['type']}, not a number")
+        problems.append(f"evaluate returned {came_as}, not a Python float")
         hints.append("return correct / total as a float")
     elif abs(value - correct / total) > 1e-6:
         batches = len(m["per_batch"])
@@ -313,12 +313,32 @@ def judge_evaluate_counts(ctx: JudgeContext) -> Verdict:
     if m["changed"]:
         problems.append(f"evaluate changed the model: {', '.join(m['changed'][:4])}")
         hints.append("call model.eval() and use torch.no_grad(); evaluate must not train")
-    if returned["type"] == "tensor" and value is not None and not problems:
-        problems.append("a tensor, not a Python float")
-        hints.append("return a float: correct / total with correct counted via .sum().item()")
     if not problems:
-        return passed(expected, f"{value:.4f} = {correct}/{total}, the model left unchanged")
+        return _accepted(expected, f"{value:.4f} = {correct}/{total}, the model left unchanged", came_as)
     return failed(expected, "; ".join(problems), "; ".join(hints))
+
+
+def _number(returned: dict[str, Any]) -> tuple[float | None, str]:
+    """(the value, '') for a Python number; (the value, what it is) for a 0-dim tensor or numpy scalar, accepted with
+    a note (the value is what the exercise teaches); (None, what it is) for anything else."""
+    kind, value, shape = returned["type"], returned["value"], returned.get("shape")
+    if kind in ("float", "int"):
+        return value, ""
+    if value is None or shape != []:
+        return None, f"a {kind}" + (f" of shape {shape}" if shape else "")
+    if kind in ("tensor", "numpy.ndarray"):
+        graph = " still holding the autograd graph" if returned.get("requires_grad") else ""
+        return value, f"a 0-dim {'tensor' if kind == 'tensor' else 'numpy array'}{graph}"
+    return value, f"a {kind}"
+
+
+def _accepted(expected: str, found: str, came_as: str) -> Verdict:
+    """A passed verdict, with a note when the number came as `came_as` (a 0-dim tensor or numpy scalar)."""
+    if not came_as:
+        return passed(expected, found)
+    return Verdict(1.0, expected, f"{found}; returned as {came_as}, not the Python float the brief asks for (accepted: "
+                                  "the value is right)", "return a Python float: .item() turns a 0-dim tensor or a "
+                                                        "numpy scalar into one")
 
 
 def _sizes(total: int, batch_size: int) -> list[int]:
