@@ -81,7 +81,7 @@ CASES = {
         "kuangliu_progress_bar_from_local_utils": ("PEEEE", SALVAGED, ["missing package",
                                                                       "needs a line that did not run"]),
         "lucinnnal_enumerate_argparse_main_guard": ("PPPPP", CLEAN, []),
-        "own_parameter_order_percent_accuracy": ("FEEEF", CLEAN, []),
+        "own_parameter_order_percent_accuracy": ("FFFFF", CLEAN, []),  # issue 25: named as a swap
         "quickstart_zero_grad_after_step_download_at_top": ("PPPPP", SALVAGED, ["no network"]),
         "tqdm_progress_bar_train_eval": ("PPPPP", SALVAGED, ["no network"]),
         "udacity_for_else_model_forward_home_data_dir": ("PPPPP", SALVAGED, ["no network", "missing package"]),

@@ -9,7 +9,6 @@ model; `loop_test_accuracy` (hidden) trains the chapter's SimpleCNN for one epoc
 """
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from grader.probes.base import (
@@ -22,6 +21,7 @@ from grader.probes.base import (
     failed,
     passed,
 )
+from grader.probes.loop_call import call_entry
 from grader.probes.loop_log import CHAPTER_LOOP, loop_bug
 from grader.probes.training import judge_test_accuracy
 
@@ -31,8 +31,6 @@ STEP_BATCH = 16
 COMPARED_NUMEL = 65_536
 """Weights compared after each step: every tensor up to this size (all but fc1's 401,408 weights, which a
 loop bug changes like every other layer), to keep expected.pt small."""
-SIGNATURES = {"train_one_epoch": "train_one_epoch(model, loader, criterion, optimizer, device=\"cpu\")",
-              "evaluate": "evaluate(model, loader, device=\"cpu\")"}
 
 # ------------------------------------------------------------------------------------ parent side
 
@@ -65,17 +63,6 @@ def _train_slice(ctx: MeasureContext, count: int) -> tuple[Any, Any]:
     return images, torch.from_numpy(np.array(labels))
 
 
-def _call(ctx: MeasureContext, name: str, *args: Any, **kwargs: Any) -> Any:
-    """Call the submission's `name`, refusing a signature that does not take the grader's arguments."""
-    function = ctx.namespace[name]
-    try:
-        inspect.signature(function).bind(*args, **kwargs)
-    except (TypeError, ValueError) as exc:
-        raise MeasureError(f"{name} cannot be called as {SIGNATURES[name]}: {exc}",
-                           f"define it with exactly this signature: def {SIGNATURES[name]}") from None
-    return function(*args, **kwargs)
-
-
 def _train(ctx: MeasureContext, model: Any, loader: Any, log: Any, lenient: bool = True) -> Any:
     """The submission's train_one_epoch with the grader's instruments; `lenient`: a swapped criterion call is
     put right (only the steps check, which names that bug, refuses it)."""
@@ -86,7 +73,8 @@ def _train(ctx: MeasureContext, model: Any, loader: Any, log: Any, lenient: bool
     handle = ForwardWatch(model, log, ctx.device)
     optimizer = instrument_optimizer(torch.optim.Adam(model.parameters(), lr=LR), log)
     try:
-        return _call(ctx, "train_one_epoch", model, loader, SpyCriterion(log, lenient), optimizer, device=ctx.device)
+        return call_entry(ctx, "train_one_epoch", model, loader, SpyCriterion(log, lenient), optimizer,
+                          device=ctx.device)
     finally:
         handle.remove()
 
@@ -133,7 +121,7 @@ def measure_loop_modes(ctx: MeasureContext, params: dict[str, Any]) -> dict[str,
         else:
             handle = ForwardWatch(model, log, ctx.device)
             try:
-                _call(ctx, "evaluate", model, loader, device=ctx.device)
+                call_entry(ctx, "evaluate", model, loader, device=ctx.device)
             finally:
                 handle.remove()
         phases[phase] = log.details("forward")
@@ -152,7 +140,7 @@ def measure_evaluate_counts(ctx: MeasureContext, params: dict[str, Any]) -> dict
     with torch.no_grad():
         hits = model(images.to(ctx.device)).argmax(1).cpu().eq(labels)
     before = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    returned = _call(ctx, "evaluate", model.train(), Batches(images, labels, STEP_BATCH), device=ctx.device)
+    returned = call_entry(ctx, "evaluate", model.train(), Batches(images, labels, STEP_BATCH), device=ctx.device)
     changed = [k for k, v in model.state_dict().items() if not torch.equal(v, before[k])]
     return {"returned": plain_number(returned), "correct": int(hits.sum()), "total": len(labels),
             "per_batch": [int(h.sum()) for h in hits.split(STEP_BATCH)], "batch_size": STEP_BATCH,
@@ -184,8 +172,8 @@ def measure_loop_test_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> d
     model = _model(ctx, "mnist_cnn")
     ctx.progress(f"one epoch of your train_one_epoch ({protocol.description})")
     start = time.perf_counter()
-    _call(ctx, "train_one_epoch", model, loader, SpyCriterion(CallLog()),
-          torch.optim.Adam(model.parameters(), lr=protocol.lr), device=ctx.device)
+    call_entry(ctx, "train_one_epoch", model, loader, SpyCriterion(CallLog()),
+               torch.optim.Adam(model.parameters(), lr=protocol.lr), device=ctx.device)
     predictions = predict(model, data, 10, device=ctx.device)
     return {"protocol": protocol.name, "seed": protocol.seed, "predictions": predictions,
             "engine": "with your train_one_epoch", "train_seconds": round(time.perf_counter() - start, 3)}
