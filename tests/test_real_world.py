@@ -75,13 +75,13 @@ CASES = {
         "vscode_cells_tqdm_features_frozen": ("PPPPP", SALVAGED, ["no network"]),
     },
     "training_loop": {
-        "chat_uos_tensor_count_without_no_grad": ("PPPHF", CLEAN, []),
+        "chat_uos_tensor_count_without_no_grad": ("PPPHP", CLEAN, []),  # issue 25: a 0-dim tensor accepted
         "colab_nll_loss_instead_of_criterion": ("EFFPP", SALVAGED, ["missing data file", "missing data file"]),
         "homework_week9_no_modes_running_loss_reset": ("FPPFF", SALVAGED, ["missing package"]),
         "kuangliu_progress_bar_from_local_utils": ("PEEEE", SALVAGED, ["missing package",
                                                                       "needs a line that did not run"]),
         "lucinnnal_enumerate_argparse_main_guard": ("PPPPP", CLEAN, []),
-        "own_parameter_order_percent_accuracy": ("FEEEF", CLEAN, []),
+        "own_parameter_order_percent_accuracy": ("FFFFF", CLEAN, []),  # issue 25: named as a swap
         "quickstart_zero_grad_after_step_download_at_top": ("PPPPP", SALVAGED, ["no network"]),
         "tqdm_progress_bar_train_eval": ("PPPPP", SALVAGED, ["no network"]),
         "udacity_for_else_model_forward_home_data_dir": ("PPPPP", SALVAGED, ["no network", "missing package"]),

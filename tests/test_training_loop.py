@@ -41,7 +41,20 @@ CORPUS = {
     "loaders_train_split_twice": ([H, P, P, P, P], [1, 3, 1, 2, 2]),
     "returns_loss_and_accuracy": ([P, P, F, P, P], [2, 3, 0, 2, 2]),
     "eval_fixed_batch_loop": ([P, P, P, E, E], [2, 3, 1, 0, 0]),
+    # policy: a scalar of the right value that is not a Python float earns the points, with a note
+    "evaluate_returns_tensor": ([P, P, P, P, P], [2, 3, 1, 2, 2]),
+    "evaluate_returns_numpy": ([P, P, P, P, P], [2, 3, 1, 2, 2]),
+    "loss_returns_numpy": ([P, P, P, P, P], [2, 3, 1, 2, 2]),
+    "loss_returns_detached_tensor": ([P, P, P, P, P], [2, 3, 1, 2, 2]),
+    # policy: a criterion and optimizer taken in the wrong order fail every check that calls train_one_epoch (the
+    # brief asks for exactly its signature), named as the swap when the parameter names tell it
+    "args_swapped": ([P, F, F, F, P], [2, 0, 0, 0, 2]),
+    "args_swapped_no_device": ([P, F, F, F, P], [2, 0, 0, 0, 2]),
+    "args_unnamed_order": ([P, E, E, E, P], [2, 0, 0, 0, 2]),
 }
+
+SWAP = ("train_one_epoch's parameters are (model, loader, optimizer, loss_fn, device); the brief's order is "
+        "(model, loader, criterion, optimizer, device): it called the optimizer as the loss")
 
 # file → check id → words its message (found + hint) must contain
 MESSAGES = {
@@ -51,7 +64,8 @@ MESSAGES = {
     "no_step": {"steps": ["optimizer.step() is never called"]},
     "criterion_swapped": {"steps": ["criterion(labels, outputs)", "criterion(outputs, labels)"]},
     "returns_last_loss": {"loss": ["the last batch's loss"]},
-    "returns_tensor_loss": {"loss": ["holds the autograd graph", "accumulates `loss` instead of `loss.item()`"]},
+    "returns_tensor_loss": {"loss": ["holds the autograd graph", "accumulates `loss` instead of `loss.item()`",
+                                     "though its value is the right mean"]},
     "returns_sum": {"loss": ["the sum of the batch losses", "len(loader)"]},
     "public_per_sample_mean": {"loss": ["mean loss per image"]},
     "no_train_mode": {"modes": ["train_one_epoch ran the model in eval mode", "model.train()"]},
@@ -67,6 +81,16 @@ MESSAGES = {
     "returns_loss_and_accuracy": {"loss": ["a tuple of (a 0-dim tensor that holds the autograd graph, a float)"]},
     "eval_fixed_batch_loop": {"evaluate": ["IndexError", "(line 37 of eval_fixed_batch_loop.py: `if predicted[i]",
                                            "the traceback below shows the lines of your code"]},
+    "evaluate_returns_tensor": {"evaluate": ["0.1351 = 5/37", "returned as a 0-dim tensor, not the Python float",
+                                             ".item()"]},
+    "evaluate_returns_numpy": {"evaluate": ["returned as a numpy.float64, not the Python float", ".item()"]},
+    "loss_returns_numpy": {"loss": ["the mean of the 3 batch losses; returned as a numpy.float32", ".item()"]},
+    "loss_returns_detached_tensor": {"loss": ["the mean of the 3 batch losses; returned as a 0-dim tensor", ".item()"]},
+    "args_swapped": {check: [SWAP] for check in ("steps", "loss", "modes")},
+    "args_swapped_no_device": {"steps": ["unexpected keyword argument 'device'. train_one_epoch's parameters are "
+                                         "(model, loader, optimizer, criterion); the brief's order is (model, loader, "
+                                         "criterion, optimizer, device)"]},
+    "args_unnamed_order": {"steps": ["'Adam' object is not callable"]},
 }
 
 
@@ -74,6 +98,7 @@ def test_every_bug_loses_exactly_its_checks_with_a_message_naming_it(tmp_path: P
     assert {p.stem for p in CORPUS_DIR.glob("*.py")} == set(CORPUS)
     graded = grade_class(ASSIGNMENT, CORPUS_DIR, tmp_path / "out", "--only", ",".join(ORDER))
     assert_corpus(graded, {name: statuses for name, (statuses, _) in CORPUS.items()}, ORDER, MESSAGES)
+    assert "the brief's order" not in graded["args_unnamed_order"]["steps"]["found"]  # names f, g: no guess
     for name, (_, points) in CORPUS.items():
         assert [graded[name][c]["points"] for c in ORDER] == points, name
 
@@ -90,7 +115,7 @@ def test_hidden_accuracy_trains_with_the_students_own_loop(tmp_path: Path, needs
     folder = tmp_path / "class"
     folder.mkdir()
     for name in ("correct", "no_step", "zero_grad_after_backward", "step_before_backward", "criterion_swapped",
-                 "no_zero_grad", "returns_tensor_loss"):
+                 "no_zero_grad", "returns_tensor_loss", "args_swapped"):
         shutil.copy(CORPUS_DIR / f"{name}.py", folder)
     graded = grade_class(ASSIGNMENT, folder, tmp_path / "out", "--only", "accuracy")
     accuracy = {name: checks["accuracy"] for name, checks in graded.items()}
@@ -99,4 +124,5 @@ def test_hidden_accuracy_trains_with_the_students_own_loop(tmp_path: Path, needs
     for name in ("no_step", "zero_grad_after_backward", "step_before_backward"):
         assert accuracy[name]["status"] == F and accuracy[name]["points"] == 0, accuracy[name]
     assert "criterion(labels, outputs)" in accuracy["criterion_swapped"]["found"]
+    assert SWAP in accuracy["args_swapped"]["found"] and accuracy["args_swapped"]["points"] == 0
     assert 0 < accuracy["no_zero_grad"]["points"] < 2, accuracy["no_zero_grad"]

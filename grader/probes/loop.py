@@ -9,7 +9,6 @@ model; `loop_test_accuracy` (hidden) trains the chapter's SimpleCNN for one epoc
 """
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from grader.probes.base import (
@@ -22,6 +21,7 @@ from grader.probes.base import (
     failed,
     passed,
 )
+from grader.probes.loop_call import call_entry
 from grader.probes.loop_log import CHAPTER_LOOP, loop_bug
 from grader.probes.training import judge_test_accuracy
 
@@ -31,8 +31,6 @@ STEP_BATCH = 16
 COMPARED_NUMEL = 65_536
 """Weights compared after each step: every tensor up to this size (all but fc1's 401,408 weights, which a
 loop bug changes like every other layer), to keep expected.pt small."""
-SIGNATURES = {"train_one_epoch": "train_one_epoch(model, loader, criterion, optimizer, device=\"cpu\")",
-              "evaluate": "evaluate(model, loader, device=\"cpu\")"}
 
 # ------------------------------------------------------------------------------------ parent side
 
@@ -65,17 +63,6 @@ def _train_slice(ctx: MeasureContext, count: int) -> tuple[Any, Any]:
     return images, torch.from_numpy(np.array(labels))
 
 
-def _call(ctx: MeasureContext, name: str, *args: Any, **kwargs: Any) -> Any:
-    """Call the submission's `name`, refusing a signature that does not take the grader's arguments."""
-    function = ctx.namespace[name]
-    try:
-        inspect.signature(function).bind(*args, **kwargs)
-    except (TypeError, ValueError) as exc:
-        raise MeasureError(f"{name} cannot be called as {SIGNATURES[name]}: {exc}",
-                           f"define it with exactly this signature: def {SIGNATURES[name]}") from None
-    return function(*args, **kwargs)
-
-
 def _train(ctx: MeasureContext, model: Any, loader: Any, log: Any, lenient: bool = True) -> Any:
     """The submission's train_one_epoch with the grader's instruments; `lenient`: a swapped criterion call is
     put right (only the steps check, which names that bug, refuses it)."""
@@ -86,7 +73,8 @@ def _train(ctx: MeasureContext, model: Any, loader: Any, log: Any, lenient: bool
     handle = ForwardWatch(model, log, ctx.device)
     optimizer = instrument_optimizer(torch.optim.Adam(model.parameters(), lr=LR), log)
     try:
-        return _call(ctx, "train_one_epoch", model, loader, SpyCriterion(log, lenient), optimizer, device=ctx.device)
+        return call_entry(ctx, "train_one_epoch", model, loader, SpyCriterion(log, lenient), optimizer,
+                          device=ctx.device)
     finally:
         handle.remove()
 
@@ -133,7 +121,7 @@ def measure_loop_modes(ctx: MeasureContext, params: dict[str, Any]) -> dict[str,
         else:
             handle = ForwardWatch(model, log, ctx.device)
             try:
-                _call(ctx, "evaluate", model, loader, device=ctx.device)
+                call_entry(ctx, "evaluate", model, loader, device=ctx.device)
             finally:
                 handle.remove()
         phases[phase] = log.details("forward")
@@ -152,7 +140,7 @@ def measure_evaluate_counts(ctx: MeasureContext, params: dict[str, Any]) -> dict
     with torch.no_grad():
         hits = model(images.to(ctx.device)).argmax(1).cpu().eq(labels)
     before = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    returned = _call(ctx, "evaluate", model.train(), Batches(images, labels, STEP_BATCH), device=ctx.device)
+    returned = call_entry(ctx, "evaluate", model.train(), Batches(images, labels, STEP_BATCH), device=ctx.device)
     changed = [k for k, v in model.state_dict().items() if not torch.equal(v, before[k])]
     return {"returned": plain_number(returned), "correct": int(hits.sum()), "total": len(labels),
             "per_batch": [int(h.sum()) for h in hits.split(STEP_BATCH)], "batch_size": STEP_BATCH,
@@ -184,8 +172,8 @@ def measure_loop_test_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> d
     model = _model(ctx, "mnist_cnn")
     ctx.progress(f"one epoch of your train_one_epoch ({protocol.description})")
     start = time.perf_counter()
-    _call(ctx, "train_one_epoch", model, loader, SpyCriterion(CallLog()),
-          torch.optim.Adam(model.parameters(), lr=protocol.lr), device=ctx.device)
+    call_entry(ctx, "train_one_epoch", model, loader, SpyCriterion(CallLog()),
+               torch.optim.Adam(model.parameters(), lr=protocol.lr), device=ctx.device)
     predictions = predict(model, data, 10, device=ctx.device)
     return {"protocol": protocol.name, "seed": protocol.seed, "predictions": predictions,
             "engine": "with your train_one_epoch", "train_seconds": round(time.perf_counter() - start, 3)}
@@ -222,16 +210,16 @@ def judge_train_loss(ctx: JudgeContext) -> Verdict:
     if not losses:
         return failed(expected, "the criterion was never called", "compute loss = criterion(outputs, labels)")
     mean = sum(losses) / len(losses)
-    if returned["type"] == "tensor":
-        if returned.get("requires_grad"):
-            return failed(expected, "a tensor that still holds the autograd graph (requires_grad=True): the loop "
-                                    "accumulates `loss` instead of `loss.item()`",
-                          "running_loss += loss.item() keeps a number; += loss keeps every batch's graph in memory")
-        return failed(expected, f"a tensor {returned.get('shape')}, not a Python float",
+    if returned["type"] == "tensor" and returned.get("requires_grad"):  # the brief rules it out: not accepted
+        right = returned["value"] is not None and abs(returned["value"] - mean) <= 1e-5 * max(1.0, abs(mean))
+        return failed(expected, "a tensor that still holds the autograd graph (requires_grad=True): the loop "
+                                "accumulates `loss` instead of `loss.item()`"
+                                + (", though its value is the right mean" if right else ""),
+                      "running_loss += loss.item() keeps a number; += loss keeps every batch's graph in memory")
+    value, came_as = _number(returned)
+    if value is None:
+        return failed(expected, f"{came_as}, not a Python float",
                       "return running_loss / len(loader) with running_loss summed from loss.item()")
-    if returned["type"] not in ("float", "int") or returned["value"] is None:
-        return failed(expected, returned["described"], "return the mean loss as a float")
-    value = returned["value"]
     candidates = [(losses[-1], "the last batch's loss, not the mean over the epoch"),
                   (sum(losses), "the sum of the batch losses: divide by the number of batches, len(loader)"),
                   (sum(loss * n for loss, n in zip(losses, sizes)) / sum(sizes),
@@ -240,7 +228,7 @@ def judge_train_loss(ctx: JudgeContext) -> Verdict:
                   (sum(losses) / sum(sizes), "the sum of the batch losses divided by the number of images; divide "
                                              "by the number of batches, len(loader)")]
     if abs(value - mean) <= 1e-5 * max(1.0, abs(mean)):
-        return passed(expected, f"{value:.4f}, the mean of the {len(losses)} batch losses")
+        return _accepted(expected, f"{value:.4f}, the mean of the {len(losses)} batch losses", came_as)
     what = next((words for candidate, words in candidates if abs(value - candidate) <= 1e-5 * max(1.0, abs(candidate))),
                 f"{value:.4f}; the mean of the batch losses is {mean:.4f}")
     return failed(expected, what, "sum loss.item() over the batches and divide by len(loader)")
@@ -282,9 +270,9 @@ def judge_evaluate_counts(ctx: JudgeContext) -> Verdict:
     expected = (f"the share of correct predictions over all {total} images (batches of 16, 16 and 5), a number "
                 "in [0, 1], with the model's weights and statistics unchanged")
     problems, hints = [], []
-    value = returned["value"] if returned["type"] in ("float", "int", "tensor") else None
+    value, came_as = _number(returned)
     if value is None:
-        problems.append(f"evaluate returned {returned['described']}, not a number")
+        problems.append(f"evaluate returned {came_as}, not a Python float")
         hints.append("return correct / total as a float")
     elif abs(value - correct / total) > 1e-6:
         batches = len(m["per_batch"])
@@ -313,12 +301,32 @@ def judge_evaluate_counts(ctx: JudgeContext) -> Verdict:
     if m["changed"]:
         problems.append(f"evaluate changed the model: {', '.join(m['changed'][:4])}")
         hints.append("call model.eval() and use torch.no_grad(); evaluate must not train")
-    if returned["type"] == "tensor" and value is not None and not problems:
-        problems.append("a tensor, not a Python float")
-        hints.append("return a float: correct / total with correct counted via .sum().item()")
     if not problems:
-        return passed(expected, f"{value:.4f} = {correct}/{total}, the model left unchanged")
+        return _accepted(expected, f"{value:.4f} = {correct}/{total}, the model left unchanged", came_as)
     return failed(expected, "; ".join(problems), "; ".join(hints))
+
+
+def _number(returned: dict[str, Any]) -> tuple[float | None, str]:
+    """(the value, '') for a Python number; (the value, what it is) for a 0-dim tensor or numpy scalar, accepted with
+    a note (the value is what the exercise teaches); (None, what it is) for anything else."""
+    kind, value, shape = returned["type"], returned["value"], returned.get("shape")
+    if kind in ("float", "int"):
+        return value, ""
+    if value is None or shape != []:
+        return None, returned.get("described") or f"a {kind}" + (f" of shape {shape}" if shape else "")
+    if kind in ("tensor", "numpy.ndarray"):
+        graph = " still holding the autograd graph" if returned.get("requires_grad") else ""
+        return value, f"a 0-dim {'tensor' if kind == 'tensor' else 'numpy array'}{graph}"
+    return value, f"a {kind}"
+
+
+def _accepted(expected: str, found: str, came_as: str) -> Verdict:
+    """A passed verdict, with a note when the number came as `came_as` (a 0-dim tensor or numpy scalar)."""
+    if not came_as:
+        return passed(expected, found)
+    return Verdict(1.0, expected, f"{found}; returned as {came_as}, not the Python float the brief asks for (accepted: "
+                                  "the value is right)", "return a Python float: .item() turns a 0-dim tensor or a "
+                                                        "numpy scalar into one")
 
 
 def _sizes(total: int, batch_size: int) -> list[int]:

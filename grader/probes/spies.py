@@ -132,15 +132,23 @@ class ForwardWatch:
 
 
 def plain_number(value: Any) -> dict[str, Any]:
-    """What a loop returned, described for the parent: its type, its value, whether it holds a graph, and in a
+    """What a loop returned, described for the parent in plain JSON types: its type, its value (for one number), its
+    shape (for a tensor or numpy value; [] for a 0-dim one or a numpy scalar), whether it holds a graph, and in a
     student's words ('described')."""
+    import numpy as np
+
     described = describe_value(value)
     if isinstance(value, bool):
         return {"type": "bool", "value": float(value), "described": described}
-    if isinstance(value, (int, float)):
+    if type(value) in (int, float):
         return {"type": type(value).__name__, "value": float(value), "described": described}
     if isinstance(value, torch.Tensor):
         number = float(value.detach().reshape(-1)[0]) if value.numel() == 1 else None
         return {"type": "tensor", "value": number, "requires_grad": value.requires_grad, "shape": list(value.shape),
+                "described": described}
+    if isinstance(value, (np.generic, np.ndarray)):
+        array = np.asarray(value)
+        number = float(array.reshape(-1)[0]) if array.size == 1 and array.dtype.kind in "iuf" else None
+        return {"type": f"numpy.{type(value).__name__}", "value": number, "shape": list(array.shape),
                 "described": described}
     return {"type": type_name(value), "value": None, "described": described}
