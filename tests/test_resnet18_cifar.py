@@ -11,11 +11,12 @@ import pytest
 from conftest import REPO, SUBMISSIONS, assert_corpus, grade, grade_class
 
 ORDER = ["output_shape", "structure", "transform", "gradient_flow"]
-P, F = "passed", "failed"
+P, F, E = "passed", "failed", "error"
 CORPUS = {
     "correct": [P, P, P, P],
     "correct_replaced_fc": [P, P, P, P],
-    "head_1000_classes": [F, F, P, F],
+    "head_1000_classes": [F, F, P, P],  # gradients flow through any [batch, k] logits
+    "conv_head_no_flatten": [F, F, P, E],  # no logits at all: output_shape charges it, gradient_flow says so
     "resnet34": [P, F, P, P],
     "no_normalize": [P, P, F, P],
     "imagenet_normalize": [P, P, F, P],
@@ -23,7 +24,10 @@ CORPUS = {
     "no_to_tensor": [P, P, F, P],
 }
 MESSAGES = {
-    "head_1000_classes": {"structure": ["[512, 1000]", "num_classes=10"]},
+    "head_1000_classes": {"structure": ["[512, 1000]", "num_classes=10"],
+                          "gradient_flow": ["62 parameter tensors, all with finite non-zero gradients"]},
+    "conv_head_no_flatten": {"gradient_flow": ["output shape [4, 10, 1, 1] for a batch of 4",
+                                               "'Output shape' already lost its points for this"]},
     "resnet34": {"structure": ["torchvision's resnet34", "[3, 4, 6, 3]"]},
     "no_normalize": {"transform": ["values in [0, 1]", "Normalize((0.5, 0.5, 0.5)"]},
     "imagenet_normalize": {"transform": ["ImageNet's normalisation"]},
