@@ -26,7 +26,7 @@ CORPUS = {
 MESSAGES = {
     "head_1000_classes": {"structure": ["[512, 1000]", "num_classes=10"],
                           "gradient_flow": ["62 parameter tensors, all with finite non-zero gradients"]},
-    "conv_head_no_flatten": {"gradient_flow": ["output shape [4, 10, 1, 1] for a batch of 4",
+    "conv_head_no_flatten": {"gradient_flow": ["output shape [4, 10, 1, 1] for a batch of 4, not logits",
                                                "'Output shape' already lost its points for this"]},
     "resnet34": {"structure": ["torchvision's resnet34", "[3, 4, 6, 3]"]},
     "no_normalize": {"transform": ["values in [0, 1]", "Normalize((0.5, 0.5, 0.5)"]},
@@ -49,3 +49,22 @@ def test_reference_trains_to_full_marks(tmp_path: Path, needs_data: Path) -> Non
     full = next(t for t in graded.results["tests"] if t["extra_data"]["check_id"] == "test_accuracy_full")
     assert full["extra_data"]["status"] == "skipped" and "only on cuda" in full["output"], full
 
+
+
+def test_a_defect_is_charged_by_its_own_check_once(tmp_path: Path, needs_data: Path) -> None:
+    """No logits at all: output_shape charges it; gradient flow and the accuracy check say so and earn nothing.
+    Graded without output_shape, gradient flow charges it itself, with its own message."""
+    hand_in = SUBMISSIONS / "resnet18_cifar" / "conv_head_no_flatten.py"
+    graded = grade("resnet18_cifar", hand_in, tmp_path / "all", "--only", "output_shape,gradient_flow,test_accuracy")
+    assert graded.statuses() == {"output_shape": "failed", "gradient_flow": "error", "test_accuracy": "error"}
+    found = {t["extra_data"]["check_id"]: t["output"] for t in graded.results["tests"]}
+    assert "output shape [2, 10, 1, 1] for a batch of 2, not logits [batch, k] with k ≥ 10" in found["test_accuracy"]
+    for check in ("gradient_flow", "test_accuracy"):
+        assert "Not measured: 'Output shape' already lost its points for this" in found[check], found[check]
+    assert graded.results["score"] == 0
+
+    alone = grade("resnet18_cifar", hand_in, tmp_path / "alone", "--only", "gradient_flow")
+    assert alone.statuses() == {"gradient_flow": "failed"}
+    [test] = alone.results["tests"]
+    assert "not logits [batch, classes]: no loss to take gradients of" in test["output"]
+    assert "already lost" not in test["output"] and "return one row of class scores per image" in test["output"]

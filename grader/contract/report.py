@@ -31,6 +31,8 @@ class CheckOutcome(Wire):
     """The measurement; tensors as `{"__tensor__": key}` on the wire."""
     message: str = ""
     hint: str = ""
+    owner: str = ""
+    """MEASURE_FAILED only: the probe that charges the defect the check needed as a precondition ('' for none)."""
     traceback: str = field(default="", metadata=limit(20_000))
     seconds: float = 0.0
     output: str = field(default="", metadata=limit(2 << 20))
