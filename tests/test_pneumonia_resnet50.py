@@ -43,7 +43,8 @@ MESSAGES = {
     "weights_not_inverted": {"class_weights": ["proportional to the counts, not to their inverse"]},
     "backbone_trainable": {"frozen_backbone": ["still trainable", "layer4"]},
     "one_logit_head": {"frozen_backbone": ["are frozen and unchanged in one training step"],
-                       "new_head": ["fc is nn.Linear(2048, 1)", "model.fc = nn.Linear(2048, 2)"]},
+                       "new_head": ["fc is nn.Linear(2048, 1)",
+                                    "give the new layer one output per class: model.fc = nn.Linear(2048, 2)"]},
 }
 
 

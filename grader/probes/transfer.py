@@ -215,9 +215,9 @@ def judge_new_head(ctx: JudgeContext) -> Verdict:
     expected = f"the last layer ({want['path']}) is a new {size}, trainable, and one training step with your optimizer changes it"
     found = f"{got['path']} is nn.Linear({got['in_features']}, {got['out_features']})"
     if got["out_features"] != want["out_features"]:
-        start = "replace the ImageNet head (1000 classes) by a new layer" if got["out_features"] == 1000 else \
+        start = "replace the ImageNet head (1000 classes) by a new layer with" if got["out_features"] == 1000 else \
             "give the new layer"
-        return failed(expected, found, f"{start} with one output per class: "
+        return failed(expected, found, f"{start} one output per class: "
                                        f"{backbone(ctx.params).replace_head.format(size=size)}")
     if got["in_features"] != want["in_features"]:
         return failed(expected, found, f"keep {backbone(ctx.params).name}'s layers and replace only its last "
