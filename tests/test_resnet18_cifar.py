@@ -68,3 +68,12 @@ def test_a_defect_is_charged_by_its_own_check_once(tmp_path: Path, needs_data: P
     [test] = alone.results["tests"]
     assert "not logits [batch, classes]: no loss to take gradients of" in test["output"]
     assert "already lost" not in test["output"] and "return one row of class scores per image" in test["output"]
+
+
+@pytest.mark.slow  # one epoch of ResNet18 on 10,000 images: about 2 minutes on a busy 2-core CPU
+def test_a_1000_way_head_still_trains_to_the_reference_accuracy(tmp_path: Path, needs_data: Path) -> None:
+    """The head's width is output_shape's and structure's to charge: the accuracy check trains [batch, 1000]
+    logits with the recipe (an extra output is never a right prediction) and measures what it learnt."""
+    graded = grade("resnet18_cifar", SUBMISSIONS / "resnet18_cifar" / "head_1000_classes.py", tmp_path,
+                   "--only", "test_accuracy")
+    assert graded.statuses() == {"test_accuracy": "passed"}, graded.results["tests"][0]["output"]
