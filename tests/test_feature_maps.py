@@ -33,6 +33,7 @@ CORPUS = {
     "plt_show_returns_none": [P, P, P, F, P],
     "missing_function": [P, P, P, M, P],
     "returns_numpy": [F, F, F, P, F],
+    "first_image_only": [F, E, P, P, E],  # the values cannot be compared: the shape check charged it
 }
 
 # outcome file → check id → words its message must contain
@@ -51,6 +52,9 @@ MESSAGES = {
     "plt_show_returns_none": {"figure": ["returned None, not a matplotlib Figure", "return fig"]},
     "missing_function": {"figure": ["plot_feature_maps is not defined", "plot_featuremaps"]},
     "returns_numpy": {"shape": ["feature_maps returned a numpy array of shape [", "], not a torch.Tensor"]},
+    "first_image_only": {"shape": ["keep the batch dimension"],
+                         "values": ["cannot be compared", "'Shape and type of the feature maps' already lost its points"],
+                         "other_model": ["'Shape and type of the feature maps' already lost its points"]},
 }
 
 

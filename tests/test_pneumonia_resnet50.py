@@ -29,6 +29,7 @@ CORPUS = {
     "unweighted_loss": [P, P, P, P, P, F],
     "weights_not_inverted": [P, P, P, P, P, F],
     "backbone_trainable": [P, P, P, F, P, P],
+    "one_logit_head": [F, P, P, P, F, P],  # a step runs on one logit (binary cross-entropy): the backbone is frozen
 }
 MESSAGES = {
     "no_grayscale_to_rgb": {"transforms": ["the evaluation transform fails on a grayscale image",
@@ -41,6 +42,9 @@ MESSAGES = {
     "unweighted_loss": {"class_weights": ["no class weights (weight=None)"]},
     "weights_not_inverted": {"class_weights": ["proportional to the counts, not to their inverse"]},
     "backbone_trainable": {"frozen_backbone": ["still trainable", "layer4"]},
+    "one_logit_head": {"frozen_backbone": ["are frozen and unchanged in one training step"],
+                       "new_head": ["fc is nn.Linear(2048, 1)",
+                                    "give the new layer one output per class: model.fc = nn.Linear(2048, 2)"]},
 }
 
 

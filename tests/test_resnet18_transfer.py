@@ -16,6 +16,7 @@ CORPUS = {
     "nothing_frozen": [P, P, F, P, F, S],
     "frozen_after_head": [P, P, P, F, F, S],
     "head_1000_classes": [F, F, P, F, P, S],
+    "head_2_classes": [F, F, P, F, P, S],  # a step runs on [batch, 2] logits: the frozen backbone earns its points
     "optimizer_all_params": [P, P, P, P, F, S],
     "vgg_instead": [P, F, F, F, P, S],
 }
@@ -23,6 +24,9 @@ MESSAGES = {
     "nothing_frozen": {"frozen_layers": ["still trainable", "layer4.0.conv1", "param.requires_grad = False"]},
     "frozen_after_head": {"new_head": ["fc is nn.Linear(512, 10), but it is frozen", "before replacing"]},
     "head_1000_classes": {"new_head": ["fc is nn.Linear(512, 1000)", "model.fc = nn.Linear(512, 10)"]},
+    "head_2_classes": {"frozen_layers": ["are frozen and unchanged in one training step"],
+                       "new_head": ["fc is nn.Linear(512, 2)",
+                                    "give the new layer one output per class: model.fc = nn.Linear(512, 10)"]},
     "optimizer_all_params": {"optimizer_params": ["in the optimizer but frozen: 60 tensors"]},
     "vgg_instead": {"frozen_layers": ["a VGG without the pretrained layers (conv1, bn1, layer1"],
                     "new_head": ["keep ResNet18's layers"]},

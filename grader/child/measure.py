@@ -43,7 +43,7 @@ def run_check(channel: Any, check: CheckJob, view: ChildView, namespace: dict[st
         tensors: dict[str, Any] = {}
         data = split_tensors(data, tensors)
     except MeasureError as exc:
-        channel.send(MeasureFailed(check=check.id, found=exc.found, hint=exc.hint))
+        channel.send(MeasureFailed(check=check.id, found=exc.found, hint=exc.hint, owner=exc.owner))
         return
     except BaseException as exc:  # noqa: BLE001 - SystemExit/KeyboardInterrupt from student code too
         channel.send(CheckError(check=check.id, message=ctx.describe(exc), traceback=student_traceback(exc, code),

@@ -106,6 +106,8 @@ class MeasureFailed(Event):
     check: str
     found: str
     hint: str = ""
+    owner: str = ""
+    """The probe that charges this defect, when the check only needed it as a precondition."""
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ class CheckOutcome(Wire):
     """The measurement; tensors as `{"__tensor__": key}` on the wire."""
     message: str = ""
     hint: str = ""
+    owner: str = ""
+    """MEASURE_FAILED only: the probe that charges the defect the check needed as a precondition ('' for none)."""
     traceback: str = field(default="", metadata=limit(20_000))
     frames: str = field(default="", metadata=limit(5_000))
     """The last frames of the student's own code that raised (an ERROR)."""

@@ -11,7 +11,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-PROTOCOL = 6
+PROTOCOL = 7
 """Version of this contract; a job or event of another version is refused."""
 CHANNEL_FD = 3
 """The fd number on which a forked child's worker writes its events."""

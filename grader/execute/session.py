@@ -108,7 +108,7 @@ class Session:
             except KeyError as exc:
                 raise ContractError(f"a measurement refers to a tensor that was not sent ({exc})") from None
         elif isinstance(event, MeasureFailed):
-            outcome.message, outcome.hint = event.found, event.hint
+            outcome.message, outcome.hint, outcome.owner = event.found, event.hint, event.owner
         elif isinstance(event, CheckError):
             outcome.message, outcome.traceback, outcome.frames = event.message, event.traceback, event.frames
         elif isinstance(event, Missing):

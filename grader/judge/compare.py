@@ -30,7 +30,8 @@ def verdict_for(check: Check, outcome: CheckOutcome, *, expected: dict[str, Any]
             return Verdict(0.0, expects, f"the measurement sent by the grading process was malformed "
                                          f"({type(exc).__name__}: {exc})", status=Status.ERROR)
     if outcome.kind is OutcomeKind.MEASURE_FAILED:
-        return Verdict(0.0, expects, outcome.message, outcome.hint, status=Status.FAILED)
+        return Verdict(0.0, expects, outcome.message, outcome.hint, status=Status.FAILED,
+                       charged_by=outcome.owner if outcome.owner in PROBES else "")
     if outcome.kind is OutcomeKind.MISSING:
         names = [str(n) for n in outcome.data.get("missing", ())] or list(check.needs)
         if failure is not None:

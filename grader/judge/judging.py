@@ -9,7 +9,7 @@ from typing import Any
 from grader.contract import CheckOutcome, ChildReport, OutcomeKind
 from grader.judge.compare import verdict_for
 from grader.judge.diagnose import check_diagnosis, run_info
-from grader.judge.score import check_result
+from grader.judge.score import check_result, status_for
 from grader.probes import PROBES
 from grader.probes.base import JudgeContext, Verdict
 from grader.results import CheckResult, RunInfo, Status
@@ -66,11 +66,32 @@ def _measured_verdicts(judging: Judging, report: ChildReport, defined: set[str],
     return verdicts, found
 
 
+def _charge_once(verdicts: dict[str, tuple[Verdict, CheckOutcome]], checks: list[Check]
+                 ) -> dict[str, tuple[Verdict, CheckOutcome]]:
+    """A check that could not measure for want of what another check owns (Verdict.charged_by) names that check
+    where it lost points (and is not hidden): an ERROR that earns nothing, since nothing was measured, with no
+    second cause. Where no such check lost points, the check charges the defect itself, with its own message."""
+    lost: dict[str, Check] = {}
+    for c in checks:
+        if c.id in verdicts and not c.hidden and status_for(verdicts[c.id][0]) not in (Status.PASSED, Status.SKIPPED):
+            lost.setdefault(c.probe, c)
+
+    def charged(verdict: Verdict) -> Verdict:
+        owner = lost.get(verdict.charged_by)
+        if owner is None:
+            return verdict
+        return replace(verdict, found=f"{verdict.found}. Not measured: '{owner.name}' already lost its points for this",
+                       hint=f"fix what '{owner.name}' reports, and this check measures again", status=Status.ERROR)
+
+    return {check_id: (charged(verdict), outcome) for check_id, (verdict, outcome) in verdicts.items()}
+
+
 def judge(judging: Judging, report: ChildReport, defined: set[str], *, notebook: bool
           ) -> tuple[list[CheckResult], RunInfo]:
     """Every check's result, and how the file ran with the root causes of what failed: a check that failed for a
     cause the report explains once gets that cause's fix as its hint."""
     verdicts, found = _measured_verdicts(judging, report, defined, notebook)
+    verdicts = _charge_once(verdicts, judging.runnable)
     ran = run_info(report, import_budget=judging.spec.import_budget, notebook=notebook, check_diagnoses=found)
     results = []
     for c in judging.checks:

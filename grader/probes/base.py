@@ -50,12 +50,14 @@ class Param:
 
 class MeasureError(Exception):
     """Raised by a probe in the child when the submission's behaviour makes the measurement
-    itself impossible (e.g. forward returned a list). The message is student-facing."""
+    itself impossible (e.g. forward returned a list). The message is student-facing. `owner`: the probe that
+    charges this defect when the probe raising it only needs it as a precondition (see Verdict.charged_by)."""
 
-    def __init__(self, found: str, hint: str = "") -> None:
+    def __init__(self, found: str, hint: str = "", owner: str = "") -> None:
         super().__init__(found)
         self.found = found
         self.hint = hint
+        self.owner = owner
 
 
 @dataclass
@@ -142,6 +144,9 @@ class Verdict:
     """Overrides the status derived from `fraction` (e.g. SKIPPED)."""
     figures: tuple[Figure, ...] = ()
     """Images to show next to the check (e.g. the student's figure and the reference's)."""
+    charged_by: str = ""
+    """The probe that owns the defect this verdict reports, when this check could not measure its own property
+    for want of it (grader.judge.judging says so instead where that probe's check already lost points)."""
 
 
 class ProbeError(Exception):
@@ -225,3 +230,19 @@ def passed(expected: str, found: str) -> Verdict:
 
 def failed(expected: str, found: str, hint: str = "") -> Verdict:
     return Verdict(0.0, expected, found, hint)
+
+
+def logit_loss(out: Any, labels: Any, purpose: str) -> Any:
+    """A classification loss on any logits [batch, k]: cross-entropy with the labels taken modulo k (unchanged
+    where k covers them), or binary cross-entropy on their parity for one logit; else a MeasureError that the
+    output_shape check owns (`purpose`: what cannot be done without logits, for the message)."""
+    import torch.nn.functional as F
+
+    batch = len(labels)
+    if out.ndim != 2 or out.shape[0] != batch or out.shape[1] == 0 or not out.is_floating_point():
+        raise MeasureError(f"output shape {list(out.shape)} for a batch of {batch}, not logits [batch, classes]: "
+                           f"{purpose}", "return one row of class scores per image", owner="output_shape")
+    labels = labels.to(out.device)
+    if out.shape[1] == 1:
+        return F.binary_cross_entropy_with_logits(out[:, 0], (labels % 2).to(out.dtype))
+    return F.cross_entropy(out, labels % out.shape[1])

@@ -196,8 +196,10 @@ def judge_feature_map_values(ctx: JudgeContext) -> Verdict:
         return failed(expected, f"you returned {_STAGE_WORDS[stage]}, shape {fmt_shape(maps.shape)}",
                       "take the output of the first nn.Conv2d in model.modules(), not of a later layer")
     if list(maps.shape) != list(want.shape):
-        return failed(expected, f"shape {fmt_shape(maps.shape)}, expected {fmt_shape(want.shape)}: the values cannot be compared",
-                      _shape_hint(list(maps.shape), {k: list(v.shape) for k, v in stages.items()}, list(want.shape)))
+        return Verdict(0.0, expected, f"shape {fmt_shape(maps.shape)}, expected {fmt_shape(want.shape)}: the values "
+                                      "cannot be compared",
+                       _shape_hint(list(maps.shape), {k: list(v.shape) for k, v in stages.items()}, list(want.shape)),
+                       charged_by="feature_map_shape")
     order = _channel_order(maps, stages[target], ctx.params)
     if order is not None and order != sorted(order):
         moved = [f"your channel {i} is channel {j}" for i, j in enumerate(order) if i != j]

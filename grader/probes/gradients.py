@@ -12,6 +12,7 @@ from grader.probes.base import (
     Probe,
     Verdict,
     failed,
+    logit_loss,
     passed,
 )
 
@@ -28,14 +29,10 @@ def _batch(ctx: MeasureContext, seed: int) -> tuple[Any, Any]:
 
 
 def _loss_backward(ctx: MeasureContext, model: Any, x: Any, y: Any) -> Any:
-    """Forward, cross-entropy, backward; returns the output. Errors become student messages."""
-    import torch.nn.functional as F
-
+    """Forward, a loss on whatever logits [batch, k] the model gives (their width is output_shape's to judge),
+    backward; returns the output. Errors become student messages."""
     out = ctx.forward(model, x.to(ctx.device))
-    if list(out.shape) != [x.shape[0], ctx.num_classes]:
-        raise MeasureError(f"output shape {list(out.shape)} for a batch of {x.shape[0]}: cannot compute "
-                           f"a cross-entropy loss", f"the output must be [batch, {ctx.num_classes}]")
-    loss = F.cross_entropy(out, y.to(ctx.device))
+    loss = logit_loss(out, y, "no loss to take gradients of")
     if not loss.requires_grad:
         raise MeasureError("the output is not connected to the model's parameters (no gradient can flow)",
                            "don't call .detach(), .data, .item() or torch.no_grad() inside forward")

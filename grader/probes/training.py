@@ -35,6 +35,7 @@ def train_for_predictions(ctx: MeasureContext, params: dict[str, Any],
     protocol = dataclasses.replace(protocol, seed=protocol.seed + ctx.seed)
     data = load_staged(ctx.staged_dir, ctx.device, dataset=ctx.dataset)
     model, optimizer = build()
+    _needs_logits(ctx, model, data)
     ctx.progress(f"{verb} with the '{protocol.name}' protocol ({protocol.description})")
     start = time.perf_counter()
     try:
@@ -46,6 +47,20 @@ def train_for_predictions(ctx: MeasureContext, params: dict[str, Any],
     return {"protocol": protocol.name, "seed": protocol.seed, "predictions": predictions.cpu(),
             "engine": engine.describe(torch.device(ctx.device)),
             "train_seconds": round(time.perf_counter() - start, 3)}
+
+
+def _needs_logits(ctx: MeasureContext, model: Any, data: Any) -> None:
+    """The recipe's loss and predictions need logits [batch, k] with k ≥ the dataset's classes (an extra output is
+    a class no image has, never right); anything else is the output_shape check's to charge."""
+    import torch
+
+    model.eval()
+    with torch.no_grad():
+        out = ctx.forward(model, data.normalise(data.test_images[:2]).to(ctx.device))
+    if out.ndim != 2 or out.shape[0] != 2 or out.shape[1] < ctx.num_classes:
+        raise MeasureError(f"output shape {list(out.shape)} for a batch of 2, not logits [batch, k] with k ≥ "
+                           f"{ctx.num_classes}: the training recipe cannot run", "return one score per class for "
+                           "each image", owner="output_shape")
 
 
 def measure_test_accuracy(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:

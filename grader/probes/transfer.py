@@ -23,6 +23,7 @@ from grader.probes.base import (
     Probe,
     Verdict,
     failed,
+    logit_loss,
     passed,
 )
 from grader.probes.training import judge_test_accuracy, train_for_predictions
@@ -105,20 +106,16 @@ def _optimizer(ctx: MeasureContext, model: Any) -> Any:
 
 
 def _train_step(ctx: MeasureContext, model: Any, optimizer: Any) -> bool:
-    """One cross-entropy step on seeded 32×32 images with the student's optimizer. False when no
-    step was possible because nothing trainable reaches the output."""
+    """One step on seeded 32×32 images with the student's optimizer, on whatever logits [batch, k] the model gives
+    (their width is output_shape's to judge). False when no step was possible because nothing trainable reaches
+    the output."""
     import torch
-    import torch.nn.functional as F
 
     g = torch.Generator().manual_seed(ctx.seed)
     x = torch.randn([_STEP_BATCH, ctx.input_channels, ctx.image_size, ctx.image_size], generator=g)
     y = torch.randint(0, ctx.num_classes, (_STEP_BATCH,), generator=g)
     model.train()
-    out = ctx.forward(model, x.to(ctx.device))
-    if out.ndim != 2 or out.shape[0] != _STEP_BATCH or out.shape[1] < ctx.num_classes:
-        raise MeasureError(f"output shape {list(out.shape)} for a batch of {_STEP_BATCH}: cannot take a "
-                           f"training step", f"the output must be [batch, {ctx.num_classes}]")
-    loss = F.cross_entropy(out, y.to(ctx.device))
+    loss = logit_loss(ctx.forward(model, x.to(ctx.device)), y, "no training step can be taken")
     if not loss.requires_grad or optimizer is None:
         return False
     optimizer.zero_grad()
@@ -218,8 +215,10 @@ def judge_new_head(ctx: JudgeContext) -> Verdict:
     expected = f"the last layer ({want['path']}) is a new {size}, trainable, and one training step with your optimizer changes it"
     found = f"{got['path']} is nn.Linear({got['in_features']}, {got['out_features']})"
     if got["out_features"] != want["out_features"]:
-        return failed(expected, found, f"replace the ImageNet head (1000 classes) by a new layer with one output per "
-                                       f"class: {backbone(ctx.params).replace_head.format(size=size)}")
+        start = "replace the ImageNet head (1000 classes) by a new layer with" if got["out_features"] == 1000 else \
+            "give the new layer"
+        return failed(expected, found, f"{start} one output per class: "
+                                       f"{backbone(ctx.params).replace_head.format(size=size)}")
     if got["in_features"] != want["in_features"]:
         return failed(expected, found, f"keep {backbone(ctx.params).name}'s layers and replace only its last "
                                        f"layer by {size}")

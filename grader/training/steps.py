@@ -72,11 +72,12 @@ class Tally:
 
 
 def forward_checked(model: nn.Module, x: torch.Tensor, num_classes: int) -> torch.Tensor:
-    """`model(x)`, refusing anything but a plain tensor of logits [batch, num_classes]."""
+    """`model(x)`, refusing anything but a plain tensor of logits [batch, k], k ≥ num_classes (an extra output is a
+    class no image has: cross-entropy trains it down, and a prediction of it is never right)."""
     out = model(x)
     if type(out) is not torch.Tensor:
         raise TypeError(f"forward must return a plain torch.Tensor of logits; it returned {describe_value(out)}")
-    if out.shape != (len(x), num_classes):
+    if out.ndim != 2 or out.shape[0] != len(x) or out.shape[1] < num_classes:
         raise ValueError(f"forward must return logits of shape [batch, {num_classes}] "
                          f"= {[len(x), num_classes]}; it returned shape {list(out.shape)}")
     return out

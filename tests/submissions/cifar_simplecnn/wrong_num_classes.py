@@ -1,6 +1,6 @@
 """Wrong: fc2 has 100 outputs (CIFAR-100 habit); otherwise the reference. Runs, but returns [N, 100]:
 output shape, fc2 architecture, parameter count and the reference-weights check (fc2 cannot take the
-reference's [10, 128] weight) must fail.
+reference's [10, 128] weight) must fail; gradients flow (any [N, k] logits have a loss).
 """
 import torch
 import torch.nn as nn
