@@ -19,7 +19,7 @@ from grader.probes.xray import COUNTS, write_xray_folder
 WEIGHTS_FILE = "resnet50-0676ba61.pth"
 
 ORDER = ["output_shape", "transforms", "datasets", "frozen_backbone", "new_head", "class_weights"]
-P, F, H = "passed", "failed", "partial"
+P, F, H, E = "passed", "failed", "partial", "error"
 CORPUS = {
     "correct": [P, P, P, P, P, P],
     "no_grayscale_to_rgb": [P, H, P, P, P, P],
@@ -29,6 +29,7 @@ CORPUS = {
     "unweighted_loss": [P, P, P, P, P, F],
     "weights_not_inverted": [P, P, P, P, P, F],
     "backbone_trainable": [P, P, P, F, P, P],
+    "weights_default_in_build_model": [E, P, P, E, E, P],
 }
 MESSAGES = {
     "no_grayscale_to_rgb": {"transforms": ["the evaluation transform fails on a grayscale image",
@@ -41,6 +42,8 @@ MESSAGES = {
     "unweighted_loss": {"class_weights": ["no class weights (weight=None)"]},
     "weights_not_inverted": {"class_weights": ["proportional to the counts, not to their inverse"]},
     "backbone_trainable": {"frozen_backbone": ["still trainable", "layer4"]},
+    "weights_default_in_build_model": {"new_head": ["`build_model`, which the grader calls, downloads pretrained",
+                                                    "`models.resnet50(weights=weights)`"]},
 }
 
 

@@ -39,6 +39,9 @@ CORPUS = {
     "loaders_no_normalize": ([H, P, P, P, P], [1, 3, 1, 2, 2]),
     "loaders_test_shuffled": ([H, P, P, P, P], [1, 3, 1, 2, 2]),
     "loaders_train_split_twice": ([H, P, P, P, P], [1, 3, 1, 2, 2]),
+    "loaders_fashion_mnist": ([F, P, P, P, P], [0, 3, 1, 2, 2]),
+    "loaders_cifar10": ([F, P, P, P, P], [0, 3, 1, 2, 2]),
+    "loaders_root_plus_name": ([F, P, P, P, P], [0, 3, 1, 2, 2]),
 }
 
 # file → check id → words its message (found + hint) must contain
@@ -62,6 +65,9 @@ MESSAGES = {
     "loaders_no_normalize": {"loaders": ["[0, 1]: ToTensor without Normalize((0.5,), (0.5,))"]},
     "loaders_test_shuffled": {"loaders": ["the test loader shuffles", "shuffle=False"]},
     "loaders_train_split_twice": {"loaders": ["the test loader holds 60,000 images (the train=True split)"]},
+    "loaders_fashion_mnist": {"loaders": ["make_loaders loads FashionMNIST, not MNIST", "datasets.MNIST(root"]},
+    "loaders_cifar10": {"loaders": ["make_loaders loads CIFAR10, not MNIST", "datasets.MNIST(root"]},
+    "loaders_root_plus_name": {"loaders": ["glued to the end of `root` without a path separator", "pass `root` itself"]},
 }
 
 
