@@ -122,3 +122,12 @@ def test_a_suggested_line_is_checked_on_the_students_source(line: str, replaces:
 def test_no_line_is_suggested_for_a_file_that_cannot_be_read() -> None:
     assert why_not(None, "x = 1") == why_not("def (", "x = 1") == "your file could not be read to check it"
     assert why_not("from __future__ import annotations\nimport os\n", "import numpy as np") == ""
+
+
+def test_a_message_that_ends_in_a_colon_is_followed_by_its_cause_once(tmp_path: Path, needs_data: Path) -> None:
+    stem = "quickstart_zero_grad_after_step_download_at_top"
+    graded = grade("training_loop", SUBMISSIONS / "real_world" / "training_loop" / f"{stem}.py", tmp_path / stem,
+                   "--only", "loaders")
+    output = graded.results["output"]
+    assert "raised RuntimeError: Error downloading train-images-idx3-ubyte.gz: the grader has no network" in output
+    assert "::" not in output

@@ -114,7 +114,8 @@ RULES = (
 
 
 def _exception_text(exception: str, message: str) -> str:
-    first = message.strip().splitlines()[0] if message.strip() else ""
+    """'Exception: first line of its message', without the message's own closing colon (a cause follows one)."""
+    first = message.strip().splitlines()[0].rstrip(": ") if message.strip() else ""
     return f"{exception}: {first}" if first else exception
 
 
