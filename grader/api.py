@@ -27,6 +27,7 @@ from grader.submission.load import (
     SubmissionError,
     defined_names,
     load_submission,
+    student_source,
 )
 from grader.training.data import DATASETS, StagedDataset, resolve_data_root, stage
 
@@ -231,7 +232,7 @@ def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = No
                                 isolation_level=sandbox.level,
                                 device=device_label(device), seconds=0.0, budget=budget, load_error=str(exc),
                                 graded_at=now(), grader_version=__version__)
-    defined = defined_names(submission.main_path)
+    defined, source = defined_names(submission.main_path), student_source(submission.main_path)
     staged, reference = grading.staged, grading.reference
     try:
         report = measure(spec, submission, grading.runnable, reference, sandbox=sandbox,
@@ -240,7 +241,8 @@ def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = No
         report = _regrade_contended(grading, submission, report, executor)
     finally:
         shutil.rmtree(submission.directory, ignore_errors=True)
-    results, ran = judge(grading.judging, report, defined, notebook=submission.main_file.endswith(".ipynb"))
+    results, ran = judge(grading.judging, report, defined, notebook=submission.main_file.endswith(".ipynb"),
+                         source=source)
     notes = [f"'{spec.check(cid).name}' was skipped and is not counted in the score: {reason}"
              for cid, reason in grading.skipped.items()] + list(submission.notes) + list(report.notes)
     if report.load_error:

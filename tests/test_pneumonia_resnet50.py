@@ -19,7 +19,7 @@ from grader.probes.xray import COUNTS, write_xray_folder
 WEIGHTS_FILE = "resnet50-0676ba61.pth"
 
 ORDER = ["output_shape", "transforms", "datasets", "frozen_backbone", "new_head", "class_weights"]
-P, F, H = "passed", "failed", "partial"
+P, F, H, E = "passed", "failed", "partial", "error"
 CORPUS = {
     "correct": [P, P, P, P, P, P],
     "no_grayscale_to_rgb": [P, H, P, P, P, P],
@@ -30,6 +30,7 @@ CORPUS = {
     "weights_not_inverted": [P, P, P, P, P, F],
     "backbone_trainable": [P, P, P, F, P, P],
     "one_logit_head": [F, P, P, P, F, P],  # a step runs on one logit (binary cross-entropy): the backbone is frozen
+    "weights_default_in_build_model": [E, P, P, E, E, P],
 }
 MESSAGES = {
     "no_grayscale_to_rgb": {"transforms": ["the evaluation transform fails on a grayscale image",
@@ -45,6 +46,8 @@ MESSAGES = {
     "one_logit_head": {"frozen_backbone": ["are frozen and unchanged in one training step"],
                        "new_head": ["fc is nn.Linear(2048, 1)",
                                     "give the new layer one output per class: model.fc = nn.Linear(2048, 2)"]},
+    "weights_default_in_build_model": {"new_head": ["`build_model`, which the grader calls, downloads pretrained",
+                                                    "`models.resnet50(weights=weights)`"]},
 }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import SUBMISSIONS, assert_corpus, grade_class, run_cli
 
 ORDER = ["output_shape", "architecture", "frozen_layers", "new_head", "optimizer_params", "transfer_accuracy"]
-P, F, S = "passed", "failed", "skipped"
+P, F, E, S = "passed", "failed", "error", "skipped"
 CORPUS = {
     "correct": [P, P, P, P, P, S],
     "correct_filter_trainable": [P, P, P, P, P, S],
@@ -19,6 +19,9 @@ CORPUS = {
     "head_2_classes": [F, F, P, F, P, S],  # a step runs on [batch, 2] logits: the frozen backbone earns its points
     "optimizer_all_params": [P, P, P, P, F, S],
     "vgg_instead": [P, F, F, F, P, S],
+    "pretrained_true_in_build_model": [E, E, E, E, E, S],
+    "classes_len_after_download": [E, E, E, E, E, S],
+    "num_classes_after_download": [E, E, E, E, E, S],
 }
 MESSAGES = {
     "nothing_frozen": {"frozen_layers": ["still trainable", "layer4.0.conv1", "param.requires_grad = False"]},
@@ -31,6 +34,9 @@ MESSAGES = {
     "vgg_instead": {"frozen_layers": ["a VGG without the pretrained layers (conv1, bn1, layer1"],
                     "new_head": ["keep ResNet18's layers"]},
     "correct": {"transfer_accuracy": ["resnet18-f37072fd.pth", "hub/checkpoints"]},
+    "pretrained_true_in_build_model": {"frozen_layers": ["`build_model`, which the grader calls, downloads pretrained",
+                                                         "pass on the `weights` argument build_model is given"]},
+    "classes_len_after_download": {"new_head": ["your code uses it as `len(classes)`"]},
 }
 
 

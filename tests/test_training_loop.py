@@ -51,6 +51,9 @@ CORPUS = {
     "args_swapped": ([P, F, F, F, P], [2, 0, 0, 0, 2]),
     "args_swapped_no_device": ([P, F, F, F, P], [2, 0, 0, 0, 2]),
     "args_unnamed_order": ([P, E, E, E, P], [2, 0, 0, 0, 2]),
+    "loaders_fashion_mnist": ([F, P, P, P, P], [0, 3, 1, 2, 2]),
+    "loaders_cifar10": ([F, P, P, P, P], [0, 3, 1, 2, 2]),
+    "loaders_root_plus_name": ([F, P, P, P, P], [0, 3, 1, 2, 2]),
 }
 
 SWAP = ("train_one_epoch's parameters are (model, loader, optimizer, loss_fn, device); the brief's order is "
@@ -91,6 +94,9 @@ MESSAGES = {
                                          "(model, loader, optimizer, criterion); the brief's order is (model, loader, "
                                          "criterion, optimizer, device)"]},
     "args_unnamed_order": {"steps": ["'Adam' object is not callable"]},
+    "loaders_fashion_mnist": {"loaders": ["make_loaders loads FashionMNIST, not MNIST", "datasets.MNIST(root"]},
+    "loaders_cifar10": {"loaders": ["make_loaders loads CIFAR10, not MNIST", "datasets.MNIST(root"]},
+    "loaders_root_plus_name": {"loaders": ["glued to the end of `root` without a path separator", "pass `root` itself"]},
 }
 
 

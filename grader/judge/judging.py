@@ -44,10 +44,11 @@ def not_loaded(checks: tuple[Check, ...] | list[Check]) -> tuple[CheckResult, ..
                              found="not run: the submission could not be loaded") for c in checks)
 
 
-def _measured_verdicts(judging: Judging, report: ChildReport, defined: set[str], notebook: bool
+def _measured_verdicts(judging: Judging, report: ChildReport, defined: set[str], source: str | None
                        ) -> tuple[dict[str, tuple[Verdict, CheckOutcome]], list]:
     """check id → (verdict, outcome) of every check measured in the child, and the root causes behind their
-    errors that the report explains once for all checks."""
+    errors that the report explains once for all checks (the check's own line says the exception once and
+    adds why)."""
     verdicts, found = {}, []
     for c in judging.runnable:
         if PROBES[c.probe].measure is None:
@@ -56,12 +57,11 @@ def _measured_verdicts(judging: Judging, report: ChildReport, defined: set[str],
         verdict = verdict_for(c, outcome, expected=judging.expected.get(c.id), defined=defined,
                               entry=judging.spec.entry, labels=judging.labels, reference_metrics=judging.metrics,
                               device_class=judging.device, failure=report.failure, salvaged=report.salvaged)
-        cause = check_diagnosis(outcome.message, outcome.traceback, report.failure, notebook=notebook) \
+        cause = check_diagnosis(outcome.message, outcome.traceback, report.failure, source) \
             if outcome.kind is OutcomeKind.ERROR else None
         if cause is not None:
-            found.append(cause)
-            verdict = replace(verdict, found=f"{verdict.found}. {cause.summary[:1].upper()}{cause.summary[1:]}",
-                              hint=cause.fix)
+            found.append(cause.diagnosis)
+            verdict = replace(verdict, found=f"{verdict.found}: {cause.explain}", hint=cause.diagnosis.fix)
         verdicts[c.id] = (verdict, outcome)
     return verdicts, found
 
@@ -86,13 +86,15 @@ def _charge_once(verdicts: dict[str, tuple[Verdict, CheckOutcome]], checks: list
     return {check_id: (charged(verdict), outcome) for check_id, (verdict, outcome) in verdicts.items()}
 
 
-def judge(judging: Judging, report: ChildReport, defined: set[str], *, notebook: bool
+def judge(judging: Judging, report: ChildReport, defined: set[str], *, notebook: bool, source: str | None = None
           ) -> tuple[list[CheckResult], RunInfo]:
     """Every check's result, and how the file ran with the root causes of what failed: a check that failed for a
-    cause the report explains once gets that cause's fix as its hint."""
-    verdicts, found = _measured_verdicts(judging, report, defined, notebook)
+    cause the report explains once gets that cause's fix as its hint (`source`: the student's file, on which a
+    suggested code line is checked)."""
+    verdicts, found = _measured_verdicts(judging, report, defined, source)
     verdicts = _charge_once(verdicts, judging.runnable)
-    ran = run_info(report, import_budget=judging.spec.import_budget, notebook=notebook, check_diagnoses=found)
+    ran = run_info(report, import_budget=judging.spec.import_budget, notebook=notebook, check_diagnoses=found,
+                   source=source)
     results = []
     for c in judging.checks:
         timeout = c.timeout_for(judging.device)

@@ -5,13 +5,16 @@ an unshuffled test loader).
 The child has no network and never the real test labels: the grader writes an MNIST folder in
 torchvision's raw layout under a scratch `root`, with the real training split and, standing in for
 the test split, the first 10,000 training images and their labels, so `datasets.MNIST(root,
-download=True)` finds its files and downloads nothing.
+download=True)` finds its files and downloads nothing. Every torchvision dataset `make_loaders` builds is
+recorded (its class and the root it was given), so when it fails the report names the true cause: another
+dataset than MNIST, or a folder glued to `root` without a separator, not "no network".
 """
 from __future__ import annotations
 
 import struct
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from grader.child.values import describe_value, type_name
 from grader.probes.base import (
@@ -56,6 +59,43 @@ def _describe(loader: Any) -> dict[str, Any]:
             "labels": str(labels.dtype).replace("torch.", ""), "same_first_batch": bool(torch.equal(labels, again[1]))}
 
 
+@contextmanager
+def datasets_built() -> Iterator[list[tuple[str, str]]]:
+    """(class name, root) of every torchvision dataset constructed inside the `with` block."""
+    from torchvision.datasets.vision import VisionDataset
+
+    built: list[tuple[str, str]] = []
+    original = VisionDataset.__init__
+
+    def recording(self: Any, root: Any = None, *args: Any, **kwargs: Any) -> None:
+        built.append((type(self).__name__, str(root)))
+        original(self, root, *args, **kwargs)
+
+    VisionDataset.__init__ = recording
+    try:
+        yield built
+    finally:
+        VisionDataset.__init__ = original
+
+
+def wrong_data(built: list[tuple[str, str]], root: str) -> tuple[str, str] | None:
+    """(what make_loaders asked for, the fix) when the datasets it built explain its failure: another dataset
+    than MNIST, or a path glued to `root` without a separator; None when they do not."""
+    for name, path in built:
+        if name != "MNIST":
+            return (f"make_loaders loads {name}, not MNIST, and the grader's `root` holds only MNIST's files",
+                    "load MNIST from the `root` make_loaders is given: datasets.MNIST(root, train=True, "
+                    "download=True, transform=transform), and train=False for the test loader; MNIST's files are "
+                    "there, so nothing is downloaded")
+        if path != root and path.startswith(root) and path[len(root)] not in "/\\":
+            glued = path[len(root):]
+            return (f"make_loaders reads MNIST from `root + {glued!r}`, a folder beside `root`, not inside it: "
+                    f"{glued!r} is glued to the end of `root` without a path separator",
+                    "pass `root` itself: datasets.MNIST(root, train=True, ...) finds MNIST's files under it (to name "
+                    f"a folder inside root, join with a separator: os.path.join(root, {glued!r}))")
+    return None
+
+
 def measure_loaders(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
     import tempfile
 
@@ -66,7 +106,14 @@ def measure_loaders(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, An
     root = Path(tempfile.mkdtemp(prefix="mnist-root-"))
     write_mnist(root, np.load(ctx.staged_dir / "train_images.npy", allow_pickle=False),
                 np.load(ctx.staged_dir / "train_labels.npy", allow_pickle=False))
-    loaders = ctx.namespace["make_loaders"](str(root))
+    with datasets_built() as built:
+        try:
+            loaders = ctx.namespace["make_loaders"](str(root))
+        except Exception as exc:
+            wrong = wrong_data(built, str(root))
+            if wrong is None:
+                raise
+            raise MeasureError(f"{wrong[0]}, so it raised {ctx.describe(exc)}", wrong[1]) from exc
     if not isinstance(loaders, (tuple, list)) or len(loaders) != 2:
         raise MeasureError(f"make_loaders returned {type(loaders).__name__}, not (train_loader, test_loader)",
                            "return train_loader, test_loader")

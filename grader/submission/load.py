@@ -37,13 +37,20 @@ class Submission:
         return self.directory / self.main_file
 
 
+def student_source(path: Path) -> str | None:
+    """The Python source of a file, or of the cells a notebook runs (None when it cannot be read)."""
+    try:
+        return notebook_source(path) if path.suffix == ".ipynb" else path.read_bytes().decode("utf-8-sig", "replace")
+    except OSError:
+        return None
+
+
 def defined_names(path: Path) -> set[str]:
     """Top-level names a Python file or notebook defines (classes, functions, assignments);
     empty if it does not parse."""
     try:
-        source = notebook_source(path) if path.suffix == ".ipynb" else path.read_bytes()
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, OSError):
+        tree = ast.parse(student_source(path) or "")
+    except (SyntaxError, ValueError):
         return set()
     names: set[str] = set()
     for node in tree.body:
