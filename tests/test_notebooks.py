@@ -43,8 +43,12 @@ def test_notebook_corpus(outcome: str, tmp_path: Path) -> None:
     status, words = CASES[outcome]
     graded = grade("cifar_simplecnn", NOTEBOOKS / f"{outcome}.ipynb", tmp_path, "--only", STATIC,
                    "--cell-timeout", "10")
-    assert set(graded.statuses().values()) == {status}, graded.results["tests"]
-    assert graded.results["score"] == (8 if status == P else 0)
+    if status == F:  # a 7-way head: the shape checks charge it; the gradients still flow (charged once)
+        assert graded.statuses() == {**dict.fromkeys(STATIC.split(","), F), "gradient_flow": P}
+        assert graded.results["score"] == 1
+    else:
+        assert set(graded.statuses().values()) == {status}, graded.results["tests"]
+        assert graded.results["score"] == (8 if status == P else 0)
     assert words in graded.results["output"]
 
 
