@@ -11,7 +11,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SUBMISSIONS, grade, run_cli
+from conftest import SUBMISSIONS, grade, run_cli
 
 from grader.policy import HIDDEN_MESSAGE, SKIPPED_FOR_STUDENTS
 from grader.report.printed import fold_library_frames
@@ -94,7 +94,7 @@ def _printed(page: str, label: str) -> tuple[int, list[tuple[str, str]]]:
     """The line count a report gives the block `label` of what the hand-in printed, and its parts in order:
     (the summary of a folded part, or '' for a part shown, its text)."""
     block = re.search(rf"<summary>{label} \((\d+) lines?\)</summary>\s*<div class=\"printed\">(.*?)</div>", page,
-                      re.S)
+                      re.DOTALL)
     assert block, page[-3000:]
     parts = [(unescape(m["summary"] or ""), unescape(m["folded"] if m["summary"] else m["shown"]))
              for m in _PART.finditer(block[2])]
@@ -125,7 +125,7 @@ def test_pythons_own_traceback_layout_is_folded_too(tmp_path: Path) -> None:
     script = tmp_path / "fetch.py"
     script.write_text("import urllib.request\n\n\ndef fetch(url):\n    return urllib.request.urlopen(url, timeout=5)\n\n\n"
                       "def main():\n    fetch('http://127.0.0.1:9/cifar-10-python.tar.gz')\n\n\nmain()\n")
-    text = subprocess.run([sys.executable, str(script)], capture_output=True, text=True).stderr
+    text = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False).stderr
     parts = fold_library_frames(text)
     assert "".join(part.text for part in parts) == text
     shown = "".join(part.text for part in parts if not part.libraries)
