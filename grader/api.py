@@ -17,6 +17,7 @@ from grader.execute.executor import Executor, OneOffChild
 from grader.execute.gpu import GIB, even_share, gpu_info
 from grader.execute.sandbox import Sandbox, detect
 from grader.judge.judging import Judging, judge, not_loaded
+from grader.policy import skipped_note
 from grader.probes import PROBES
 from grader.results import Isolation, SubmissionResult, now
 from grader.spec import AssignmentSpec, Check, SpecError
@@ -243,8 +244,8 @@ def grade_with(grading: Grading, path: Path, *, progress: ProgressFn | None = No
         shutil.rmtree(submission.directory, ignore_errors=True)
     results, ran = judge(grading.judging, report, defined, notebook=submission.main_file.endswith(".ipynb"),
                          source=source)
-    notes = [f"'{spec.check(cid).name}' was skipped and is not counted in the score: {reason}"
-             for cid, reason in grading.skipped.items()] + list(submission.notes) + list(report.notes)
+    notes = [skipped_note(spec.check(cid).name, reason) for cid, reason in grading.skipped.items()] + \
+        list(submission.notes) + list(report.notes)
     if report.load_error:
         notes.append("Your submission could not be loaded, so no check could run; fix the error shown above first.")
     return SubmissionResult(

@@ -9,7 +9,7 @@ import pytest
 from conftest import SUBMISSIONS, run_cli
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from grader.policy import HIDDEN_MESSAGE
+from grader.policy import HIDDEN_MESSAGE, SKIPPED_FOR_STUDENTS
 
 CHECKS = "output_shape,architecture,gradient_flow,reference_gradients"
 HIDDEN_NAME = "Same outputs and gradients as the reference"  # reference_gradients is hidden
@@ -85,7 +85,7 @@ def test_hide_leaves_hidden_checks_out(tmp_path: Path, github: Path) -> None:
 def test_a_check_skipped_for_want_of_weights_is_no_failure(tmp_path: Path, github: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """A correct hand-in graded where the ImageNet weights are missing: its (hidden) fine-tuning check is SKIPPED.
-    Gradescope gets no failed test for it (its format knows only passed and failed) and the output says why; JUnit
+    Gradescope gets no failed test for it (its format knows only passed and failed), the terminal says why; JUnit
     gets a <skipped>; GitHub no ::error but a skipped row."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
     proc = run_cli("ci", "--assignment", "vgg16_transfer", "--submission", str(VGG), "--only",
@@ -96,8 +96,8 @@ def test_a_check_skipped_for_want_of_weights_is_no_failure(tmp_path: Path, githu
     results = json.loads((tmp_path / "results.json").read_text())
     assert [(t["name"], t["status"], t["score"]) for t in results["tests"]] == [("New trainable last layer", "passed", 2)]
     assert results["extra_data"]["skipped"] == {"transfer_accuracy": HIDDEN_MESSAGE}
-    assert (f"'{FINE_TUNING}' was skipped and is not counted in the score: the pretrained VGG16 ImageNet weights are "
-            "not on this machine: download https://download.pytorch.org/models/vgg16-397923af.pth") in results["output"]
+    assert FINE_TUNING not in results["output"]  # shown to the student before the hidden checks are published
+    assert f"'{FINE_TUNING}' was skipped and is not counted in the score: {SKIPPED_FOR_STUDENTS}" in proc.stdout
 
     suite = next(iter(JUnitXml.fromfile(str(tmp_path / "junit.xml"))))
     assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (2, 0, 0, 1)

@@ -72,9 +72,10 @@ def test_finetuning_skipped_and_not_counted_without_weights(tmp_path: Path, monk
     assert "Score: 2 / 2 (100%)" in graded.results["output"]
     assert [t["extra_data"]["check_id"] for t in graded.results["tests"]] == ["new_head"]  # no failed test for it
     wanted_at = tmp_path / "torch_home" / "hub" / "checkpoints" / WEIGHTS_FILE
-    for text in (graded.results["output"], graded.results["extra_data"]["skipped"]["transfer_accuracy"]):
+    for text in (graded.html, graded.results["extra_data"]["skipped"]["transfer_accuracy"]):  # the instructor's
         assert str(wanted_at) in text and WEIGHTS_URL in text and "528 MB" in text and "TORCH_HOME" in text
-    assert "not counted in the score" in graded.results["output"]
+    assert "not counted in the score" in graded.html
+    assert WEIGHTS_URL not in graded.results["output"]  # Gradescope shows it to the student
 
 
 def test_validate_full_marks_without_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -3,9 +3,10 @@ ImageNet weights with the student's transforms and class-weighted loss, then rep
 a screening test: sensitivity (pneumonia found), specificity (normal X-rays left alone) and ROC AUC.
 
 It runs only where the real dataset (Kermany et al. 2018) is under the data root and the ResNet50 weights are
-in torchvision's cache; elsewhere the check is SKIPPED with where each goes. The parent stages the training
-X-rays as they are and the test X-rays unlabeled (grader.training.data), so the child returns a probability of
-pneumonia per test image and only the parent, which holds the labels, scores them.
+in torchvision's cache; elsewhere the check is SKIPPED with where each goes, which only the instructor reads
+(grader.policy: a student reads that the grader's machine lacks what the check needs). The parent stages the
+training X-rays as they are and the test X-rays unlabeled (grader.training.data), so the child returns a
+probability of pneumonia per test image and only the parent, which holds the labels, scores them.
 """
 from __future__ import annotations
 

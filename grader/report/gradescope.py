@@ -4,8 +4,13 @@ A SKIPPED check (not run here, e.g. for want of a GPU or of pretrained weights) 
 Gradescope's format (docs/specs.md of gradescope/autograder_samples, "Test case status") shows a test only as
 passed or failed, and one without a status as passed when it earned its max_score (0 of 0 included), while its
 own unittest runner (gradescope-utils' JSONTestRunner) writes nothing for a skipped test. So a student sees no
-red (nor green) test for what did not run; the top-level output says why (the result's note), and
-`extra_data["skipped"]` keeps each such check's reason by id for tools."""
+red (nor green) test for what did not run; the top-level output says that it did not run (the result's note),
+and `extra_data["skipped"]` keeps each such check's reason by id for tools.
+
+The top-level output is shown to the student even where the tests are not (hidden ones are `after_published`, and
+`grader grade`, which the Gradescope package runs, is the instructor's view): its notes are those a student may
+read (grader.policy), never naming a hidden check nor the grader machine's set-up; the instructor finds those in
+the autograder's stdout, which students do not see."""
 from __future__ import annotations
 
 import json
@@ -13,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.files import write_atomic
+from grader.policy import HiddenPolicy
 from grader.report import _format
 from grader.results import CheckResult, Status, SubmissionResult
 
@@ -38,8 +44,9 @@ def _summary(result: SubmissionResult) -> str:
     ran = _format.how_it_ran(result)
     if ran:
         lines += ["", *ran]
-    if result.notes:
-        lines += ["", *(f"Note: {n}" for n in result.notes)]
+    notes = HiddenPolicy.HIDE.apply(result).notes  # Gradescope shows this output to the student, whoever reads the rest
+    if notes:
+        lines += ["", *(f"Note: {n}" for n in notes)]
     return "\n".join(lines)
 
 

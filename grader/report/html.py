@@ -8,6 +8,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from grader.files import TEMPLATES, write_atomic
 from grader.report import _format
+from grader.report.printed import fold_library_frames
 from grader.results import SubmissionResult
 
 
@@ -25,6 +26,7 @@ def environment() -> Environment:
     env.globals.update(
         time_used=_format.time_used,
         details=_format.details,
+        fold=fold_library_frames,
         status_counts=_format.status_counts,
         palette={status.value: color for status, color in _format.PALETTE.items()},
     )

@@ -84,8 +84,8 @@ def print_result(result: SubmissionResult, console: Console | None = None) -> No
         isolation.append("  (student code was not sandboxed)", style="bold yellow")
     console.print(isolation)
     console.print(Text.assemble(("Time: ", "bold"), _format.time_used(shown.seconds, shown.budget)))
-    for note in shown.notes:
-        console.print(Text(f"Note: {note}", style="cyan"))
+    for note in shown.notes:  # unwrapped: a path or URL in it (where the grader's data goes) stays whole to copy
+        console.print(Text(f"Note: {note}", style="cyan"), soft_wrap=True)
 
     attention = [c for c in shown.checks if _format.needs_attention(c)]
     if attention:
