@@ -174,7 +174,10 @@ def _describe(layers: list[dict[str, Any]]) -> str:
 
 
 def _outline(layers: list[dict[str, Any]], types: list[str]) -> str:
-    """Each layer type described, or counted where the description is long: '20 Conv2d (conv1 … layer4.1.conv2)'."""
+    """The layers in order; where that is long, each type described, or counted where its description is long:
+    '20 Conv2d (conv1 … layer4.1.conv2)'."""
+    if len(text := _describe(layers)) <= 3 * _SHORT_TEXT:
+        return text
     parts = []
     for kind in types:
         of = [l for l in layers if l["type"] == kind]
