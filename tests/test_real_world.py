@@ -106,13 +106,13 @@ CASES = {
         # issue 25: the ResNet18 in self.resnet is found there (as new_head finds resnet.fc), all frozen
         "transfermodel_freeze_all_but_last_two_colab": ("PPPPP", SALVAGED, ["missing data file"]),
     },
-    "pneumonia_resnet50": {
+    "pneumonia_resnet50": {  # clinical_metrics, SKIPPED without the X-rays and weights, is no test in results.json
         # issue 25: one transform for all splits: datasets names the transforms check, which charges it
-        "grayscale_half_norm_unweighted_plot_at_top": ("PFEPPFS", SALVAGED, ["missing data file"]),
-        "lung_dataset_root_plus_train_hardcoded_weights": ("EFEEEFS", SALVAGED, ["missing data file", "no network",
+        "grayscale_half_norm_unweighted_plot_at_top": ("PFEPPF", SALVAGED, ["missing data file"]),
+        "lung_dataset_root_plus_train_hardcoded_weights": ("EFEEEF", SALVAGED, ["missing data file", "no network",
                                                                               "missing data file"]),
-        "pneumoxai_single_logit_bce_kaggle": ("FPPPFFS", SALVAGED, ["missing data file"]),  # the ResNet50 in self.model
-        "transfer_tutorial_len_class_names_kaggle": ("EPPEEPS", SALVAGED, ["missing data file",
+        "pneumoxai_single_logit_bce_kaggle": ("FPPPFF", SALVAGED, ["missing data file"]),  # the ResNet50 in self.model
+        "transfer_tutorial_len_class_names_kaggle": ("EPPEEP", SALVAGED, ["missing data file",
                                                                           "needs a line that did not run"]),
     },
 }
