@@ -23,7 +23,7 @@ P, F, H, E = "passed", "failed", "partial", "error"
 CORPUS = {
     "correct": [P, P, P, P, P, P],
     "no_grayscale_to_rgb": [P, H, P, P, P, P],
-    "augments_eval": [P, H, F, P, P, P],
+    "augments_eval": [P, H, P, P, P, P],  # make_datasets gives each split its transform: transforms owns the rest
     "half_normalisation": [P, H, P, P, P, P],
     "train_transform_everywhere": [P, P, F, P, P, P],
     "unweighted_loss": [P, P, P, P, P, F],
@@ -31,15 +31,23 @@ CORPUS = {
     "backbone_trainable": [P, P, P, F, P, P],
     "one_logit_head": [F, P, P, P, F, P],  # a step runs on one logit (binary cross-entropy): the backbone is frozen
     "weights_default_in_build_model": [E, P, P, E, E, P],
+    "wrapper_frozen": [P, P, P, P, P, P],  # the ResNet50 in self.model: found there
+    "one_transform_for_all": [P, H, E, P, P, P],  # no augmentation: the transforms check's, charged once
 }
 MESSAGES = {
     "no_grayscale_to_rgb": {"transforms": ["the evaluation transform fails on a grayscale image",
                                            "Grayscale(num_output_channels=3)"]},
     "augments_eval": {"transforms": ["the evaluation transform is random"],
-                      "datasets": ["the val dataset augments", "the test dataset augments"]},
+                      "datasets": ["val and test with the evaluation transform"]},
     "half_normalisation": {"transforms": ["the evaluation transform's values are another normalisation",
                                           "[0.485, 0.456, 0.406]"]},
-    "train_transform_everywhere": {"datasets": ["the val dataset augments"]},
+    "train_transform_everywhere": {"datasets": ["the val dataset uses the training transform",
+                                                "the test dataset uses the training transform",
+                                                "give val and test the evaluation transform"]},
+    "one_transform_for_all": {"transforms": ["the training transform is deterministic: no augmentation"],
+                              "datasets": ["make_transforms() gives the same images for training and evaluation",
+                                           "Not measured: 'Transforms for grayscale X-rays' already lost its points"]},
+    "wrapper_frozen": {"frozen_backbone": ["all 159 parameter tensors", "in model"]},
     "unweighted_loss": {"class_weights": ["no class weights (weight=None)"]},
     "weights_not_inverted": {"class_weights": ["proportional to the counts, not to their inverse"]},
     "backbone_trainable": {"frozen_backbone": ["still trainable", "layer4"]},

@@ -22,9 +22,13 @@ CORPUS = {
     "pretrained_true_in_build_model": [E, E, E, E, E, S],
     "classes_len_after_download": [E, E, E, E, E, S],
     "num_classes_after_download": [E, E, E, E, E, S],
+    "wrapper_frozen": [P, P, P, P, P, S],  # the ResNet18 in self.resnet: found there, as new_head finds resnet.fc
+    "wrapper_layer4_unfrozen": [P, P, F, P, P, S],
+    "sequential_head": [P, F, P, F, P, S],
 }
 MESSAGES = {
-    "nothing_frozen": {"frozen_layers": ["still trainable", "layer4.0.conv1", "param.requires_grad = False"]},
+    "nothing_frozen": {"frozen_layers": [("conv1, bn1, layer1, layer2, layer3 and layer4 are still trainable "
+                                          "(requires_grad=True)"), ": 60 tensors", "param.requires_grad = False"]},
     "frozen_after_head": {"new_head": ["fc is nn.Linear(512, 10), but it is frozen", "before replacing"]},
     "head_1000_classes": {"new_head": ["fc is nn.Linear(512, 1000)", "model.fc = nn.Linear(512, 10)"]},
     "head_2_classes": {"frozen_layers": ["are frozen and unchanged in one training step"],
@@ -37,6 +41,13 @@ MESSAGES = {
     "pretrained_true_in_build_model": {"frozen_layers": ["`build_model`, which the grader calls, downloads pretrained",
                                                          "pass on the `weights` argument build_model is given"]},
     "classes_len_after_download": {"new_head": ["your code uses it as `len(classes)`"]},
+    "wrapper_frozen": {"frozen_layers": ["all 60 parameter tensors", "in resnet", "frozen and unchanged"],
+                       "new_head": ["resnet.fc is nn.Linear(512, 10), trainable"]},
+    "wrapper_layer4_unfrozen": {"frozen_layers": ["model.layer4 is still trainable (requires_grad=True)", ": 15 tensors",
+                                                  "leave model.layer4 frozen"]},
+    "sequential_head": {"architecture": ["20 Conv2d as expected",
+                                         "2 Linear (expected 1): fc is Sequential(Linear(512, 256), ReLU, Dropout, Linear(256, 10))",
+                                         "replace fc by one nn.Linear(512, 10)"]},
 }
 
 
@@ -44,6 +55,9 @@ def test_resnet18_transfer_corpus(tmp_path: Path, needs_data: Path, monkeypatch)
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "no-weights"))
     graded = grade_class("resnet18_transfer", SUBMISSIONS / "resnet18_transfer", tmp_path / "out")
     assert_corpus(graded, CORPUS, ORDER, MESSAGES)
+    for name, checks in graded.items():  # ResNet18's 20 Conv2d counted, not listed (2,500 characters each before)
+        architecture = checks["architecture"]
+        assert len(architecture["expected"] + architecture["found"]) < 500, (name, architecture)
 
 
 def test_reference_validates_without_the_weights(tmp_path: Path, needs_data: Path, monkeypatch) -> None:  # noqa: ANN001

@@ -32,7 +32,8 @@ CORPUS = {
 }
 # outcome file → check id → words its message must contain
 WORDS = {
-    "nothing_frozen": {"frozen_layers": ["still trainable (requires_grad=True): 26 tensors (features.0 … features.28: 13 layers)",
+    "nothing_frozen": {"frozen_layers": [("features is still trainable (requires_grad=True) and changed in one "
+                                          "training step: 26 tensors"),
                                          "changed in one training step", "p.requires_grad = False"]},
     "everything_frozen": {"new_head": ["classifier.6 is nn.Linear(4096, 10), but it is frozen", "not after"],
                           "optimizer_params": ["no trainable parameters",
@@ -46,7 +47,7 @@ WORDS = {
                               "optimizer_params": ["trainable but not in the optimizer: 2 tensors (classifier.6)",
                                                    "not parameters of the model it was given: 2 tensors",
                                                    "don't build another model"]},
-    "resnet_instead": {"architecture": ["20 Conv2d, 1 Linear layers (expected 13 Conv2d, 3 Linear)"],
+    "resnet_instead": {"architecture": ["20 Conv2d (expected 13)", "1 Linear (expected 3)"],
                        "frozen_layers": ["ResNet without a `features` part"],
                        "new_head": ["fc is nn.Linear(512, 10)"]},
     "missing_make_optimizer": {"frozen_layers": ["make_optimizer is not defined"]},

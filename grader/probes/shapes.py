@@ -127,12 +127,18 @@ _HYPER = {
 }
 
 
+_POSITIONAL = ("in_channels", "out_channels", "in_features", "out_features", "num_features")
+_SHORT_TEXT = 120
+"""Longer descriptions of one layer type are summarised (ResNet18's 20 Conv2d ran to 2,500 characters)."""
+
+
 def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
 def measure_architecture(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
-    """List leaf layers with key hyper-parameters, in registration order, and parameter counts."""
+    """List leaf layers with key hyper-parameters, in registration order, every module's type (to describe the
+    container of a layer that differs), and parameter counts."""
     model = ctx.new_model()
     layers = []
     for name, module in model.named_modules():
@@ -142,8 +148,76 @@ def measure_architecture(ctx: MeasureContext, params: dict[str, Any]) -> dict[st
                            **{k: _plain(getattr(module, k, None)) for k in _HYPER[kind]}})
     params_all = list(model.parameters())
     return {"layers": layers,
+            "modules": [[name, type(module).__name__] for name, module in model.named_modules() if name],
             "parameters": sum(p.numel() for p in params_all),
             "trainable": sum(p.numel() for p in params_all if p.requires_grad)}
+
+
+def _short(layer: dict[str, Any]) -> str:
+    """'Linear(512, 10)', 'Conv2d(3, 64, kernel_size=7, stride=2, padding=3)': as torch prints a layer."""
+    def value(v: Any) -> Any:
+        return v[0] if isinstance(v, list) and v and all(x == v[0] for x in v) else v
+
+    args = [str(value(layer[k])) if k in _POSITIONAL else f"{k}={value(layer[k])}" for k in _HYPER[layer["type"]]]
+    return f"{layer['type']}({', '.join(args)})"
+
+
+def _describe(layers: list[dict[str, Any]]) -> str:
+    """Layers as text, runs of identical layers written once with '× n'."""
+    runs: list[list[Any]] = []
+    for text in map(_short, layers):
+        if runs and runs[-1][0] == text:
+            runs[-1][1] += 1
+        else:
+            runs.append([text, 1])
+    return ", ".join(text if n == 1 else f"{text} × {n}" for text, n in runs)
+
+
+def _outline(layers: list[dict[str, Any]], types: list[str]) -> str:
+    """The layers in order; where that is long, each type described, or counted where its description is long:
+    '20 Conv2d (conv1 … layer4.1.conv2)'."""
+    if len(text := _describe(layers)) <= 3 * _SHORT_TEXT:
+        return text
+    parts = []
+    for kind in types:
+        of = [l for l in layers if l["type"] == kind]
+        text = _describe(of)
+        parts.append(text if len(text) <= _SHORT_TEXT else f"{len(of)} {kind} ({of[0]['path']} … {of[-1]['path']})")
+    return ", ".join(p for p in parts if p)
+
+
+def _container(path: str, modules: list[list[str]], layers: list[dict[str, Any]]) -> str:
+    """'fc is Sequential(Dropout, Linear(512, 256), ReLU)': the module at `path` and its children ('' when that is
+    long: a whole network's features)."""
+    kinds, by_path = dict(modules), {l["path"]: l for l in layers}
+    children = [child for child, _ in modules if child.rpartition(".")[0] == path]
+    text = f"{path} is {kinds.get(path, 'a module')}(" + ", ".join(
+        _short(by_path[c]) if c in by_path else kinds[c] for c in children) + ")"
+    return text if path in kinds and len(text) <= _SHORT_TEXT else ""
+
+
+def _differences(want: list[dict[str, Any]], got: list[dict[str, Any]], measured: dict[str, Any]
+                 ) -> tuple[list[str], str]:
+    """What differs among the layers of one type ('fc is Sequential(...), not Linear(512, 10)', "no Linear(120, 84)
+    ('fc2')"), and the fix where one layer became several ('replace fc by one nn.Linear(512, 10)')."""
+    from difflib import SequenceMatcher
+
+    codes = SequenceMatcher(a=list(map(_short, want)), b=list(map(_short, got)), autojunk=False).get_opcodes()
+    missing = [want[i] for tag, i1, i2, _, _ in codes if tag in ("replace", "delete") for i in range(i1, i2)]
+    extra = [got[j] for tag, _, _, j1, j2 in codes if tag in ("replace", "insert") for j in range(j1, j2)]
+    parts, hint, described = [], "", set()
+    for container in dict.fromkeys(l["path"].rpartition(".")[0] for l in extra if "." in l["path"]):
+        text = _container(container, measured.get("modules", []), measured["layers"])
+        if not text:
+            continue
+        described.add(container)
+        replaced = [w for w in missing if container == w["path"] or container.endswith("." + w["path"])]
+        parts.append(f"{text}, not {_short(replaced[0])}" if replaced else text)
+        if replaced:
+            missing.remove(replaced[0])
+            hint = hint or f"replace {container} by one nn.{_short(replaced[0])}"
+    parts += [f"{_short(l)} ('{l['path']}')" for l in extra if l["path"].rpartition(".")[0] not in described]
+    return parts + [f"no {_short(l)} ('{l['path']}')" for l in missing], hint
 
 
 def _layer_hint(kind: str, key: str, index: int, count: int, want: Any) -> str:
@@ -158,29 +232,37 @@ def _layer_hint(kind: str, key: str, index: int, count: int, want: Any) -> str:
     return ""
 
 
+def _count_hint(want: list[dict[str, Any]], got: list[dict[str, Any]], types: list[str]) -> str:
+    fewer = [k for k in types if sum(l["type"] == k for l in got) < sum(l["type"] == k for l in want)]
+    if fewer:
+        return ("add the missing layers, each defined as an attribute (or inside nn.Sequential) in __init__: a layer "
+                "created in forward is not counted")
+    return "remove the layers the brief's model does not have"
+
+
 def judge_architecture(ctx: JudgeContext) -> Verdict:
     types = ctx.params["layer_types"]
     want = [l for l in ctx.expected["layers"] if l["type"] in types]
     got = [l for l in ctx.measured["layers"] if l["type"] in types]
-
-    def describe(layers: list[dict[str, Any]]) -> str:
-        """Layers as text, runs of identical layers written once with '× n'."""
-        texts = [f"{l['type']}({', '.join(f'{k}={l[k]}' for k in _HYPER[l['type']])})" for l in layers]
-        runs: list[list[Any]] = []
-        for text in texts:
-            if runs and runs[-1][0] == text:
-                runs[-1][1] += 1
-            else:
-                runs.append([text, 1])
-        return ", ".join(text if n == 1 else f"{text} × {n}" for text, n in runs)
-
-    expected = f"{describe(want)}; {ctx.expected['parameters']:,} parameters"
+    expected = f"{_outline(want, types)}; {ctx.expected['parameters']:,} parameters"
     counts = lambda ls: {t: sum(l["type"] == t for l in ls) for t in types}  # noqa: E731
     if counts(want) != counts(got):
-        found_counts = ", ".join(f"{n} {t}" for t, n in counts(got).items())
-        want_counts = ", ".join(f"{n} {t}" for t, n in counts(want).items())
-        return failed(expected, f"{found_counts} layers (expected {want_counts}): {describe(got) or 'none'}",
-                      "define each layer as an attribute (or inside nn.Sequential) in __init__")
+        parts, hints, differences = [], [], 0
+        for kind in types:
+            w_of, g_of = [l for l in want if l["type"] == kind], [l for l in got if l["type"] == kind]
+            if list(map(_short, w_of)) == list(map(_short, g_of)):
+                parts.append(f"{len(g_of)} {kind} as expected" if g_of else "")
+                continue
+            found, hint = _differences(w_of, g_of, ctx.measured)
+            differences += len(found)
+            more = f"; … ({len(found) - 2} more)" if len(found) > 2 else ""
+            parts.append(f"{len(g_of)} {kind}" + (f" (expected {len(w_of)})" if len(g_of) != len(w_of) else "")
+                         + f": {'; '.join(found[:2])}{more}")
+            hints.append(hint)
+        hint = "; ".join(h for h in hints if h) or (
+            "the layers differ throughout: build the network the brief describes (see Expected)" if differences > 6
+            else _count_hint(want, got, types))
+        return failed(expected, "; ".join(p for p in parts if p), hint)
     problems, hint = [], ""
     for kind in types:
         w_of, g_of = [l for l in want if l["type"] == kind], [l for l in got if l["type"] == kind]
@@ -189,7 +271,8 @@ def judge_architecture(ctx: JudgeContext) -> Verdict:
                 if w[key] != g[key]:
                     problems.append(f"{kind} #{i + 1} ('{g['path']}'): {key}={g[key]}, expected {w[key]}")
                     hint = hint or _layer_hint(kind, key, i, len(w_of), w[key])
-    found = f"{describe(got)}; {ctx.measured['parameters']:,} parameters"
+    matched = " and ".join(f"{n} {t}" for t, n in counts(got).items() if n)
+    found = f"{matched or 'no such layers'}, as expected; {ctx.measured['parameters']:,} parameters"
     if problems:
         return failed(expected, "; ".join(problems), hint)
     if ctx.measured["parameters"] != ctx.expected["parameters"]:

@@ -11,6 +11,7 @@ accuracy check loads the ImageNet weights from the torch hub cache.
 from __future__ import annotations
 
 import inspect
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,18 +125,29 @@ def _train_step(ctx: MeasureContext, model: Any, optimizer: Any) -> bool:
     return True
 
 
+def backbone_path(model: Any, net: Backbone) -> str | None:
+    """Where the pretrained layers sit in the model: '' when it is the torchvision classifier itself, 'resnet.' when
+    a wrapper module holds it as self.resnet (the shallowest module that has every one of them as a child); None
+    when no module does."""
+    for path, module in model.named_modules():
+        if set(net.frozen) <= set(dict(module.named_children())):
+            return f"{path}." if path else ""
+    return None
+
+
 def _head(model: Any, params: dict[str, Any]) -> tuple[str, Any]:
-    """The new last layer: the backbone's head when it is a Linear, else the last Linear."""
+    """The new last layer: the backbone's head (in a wrapper too) when it is a Linear, else the last Linear."""
     from torch import nn
 
-    head = backbone(params).head
+    net = backbone(params)
+    head = f"{backbone_path(model, net) or ''}{net.head}"
     modules = dict(model.named_modules())
     if isinstance(modules.get(head), nn.Linear):
         return head, modules[head]
     linears = [(name, m) for name, m in modules.items() if isinstance(m, nn.Linear)]
     if not linears:
         raise MeasureError("the model has no nn.Linear layer",
-                           "replace the last layer: " + backbone(params).replace_head.format(size="nn.Linear(...)"))
+                           "replace the last layer: " + net.replace_head.format(size="nn.Linear(...)"))
     return linears[-1]
 
 
@@ -149,25 +161,54 @@ def _by_layer(names: list[str]) -> str:
     return f"{len(names)} tensor{'' if len(names) == 1 else 's'} ({'; '.join(parts)})"
 
 
+def _layer_of(name: str, path: str) -> str:
+    """The top layer of the backbone at `path` that parameter `name` belongs to ('model.layer3' for
+    'model.layer3.0.conv1.weight' at 'model.'); '' for a parameter outside it."""
+    rest = name[len(path):] if name.startswith(path) else ""
+    return f"{path}{rest.partition('.')[0]}" if "." in rest else ""
+
+
+def _pretrained_layers(names: list[str], tensors: list[dict[str, Any]]) -> list[str]:
+    """The pretrained layers that `names` (some of `tensors`) belong to, by name ('model.layer3'); a layer they
+    cover only in part says how much ('layer4 (3 of its 15 tensors)')."""
+    chosen = set(names)
+    total = Counter(t["layer"] for t in tensors)
+    hit = Counter(t["layer"] for t in tensors if t["name"] in chosen)
+    return [layer if hit[layer] == total[layer] else f"{layer} ({hit[layer]} of its {total[layer]} tensors)"
+            for layer in hit]
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _count(names: list[str]) -> str:
+    return f"{len(names)} tensor{'' if len(names) == 1 else 's'}"
+
+
 # ---------------------------------------------------------------------------------- frozen_layers
 
 def measure_frozen_layers(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
     """requires_grad of every pretrained parameter after build_model(), and whether it changed in one
-    training step with the student's optimizer."""
+    training step with the student's optimizer; the pretrained layers are found in a wrapper module too."""
     import torch
 
-    frozen = backbone(params).frozen
+    net = backbone(params)
     model = build_student_model(ctx, params)
-    named = [(n, p) for n, p in model.named_parameters() if n.split(".")[0] in frozen]
-    if not named:
-        missing = f"a `{frozen[0]}` part" if len(frozen) == 1 else f"the pretrained layers ({', '.join(frozen)})"
+    path = backbone_path(model, net)
+    if path is None:
+        missing = f"a `{net.frozen[0]}` part" if len(net.frozen) == 1 else \
+            f"the pretrained layers ({', '.join(net.frozen)})"
         raise MeasureError(f"build_model() returned a {type(model).__name__} without {missing}",
                            f"return torchvision.models.{params['architecture']}(weights=weights) with a new head")
+    layers = {f"{path}{name}" for name in net.frozen}
+    named = [(n, p) for n, p in model.named_parameters() if _layer_of(n, path) in layers]
     trainable = [p.requires_grad for _, p in named]
     before = [p.detach().clone() for _, p in named]
     stepped = _train_step(ctx, model, _optimizer(ctx, model))
-    return {"stepped": stepped,
-            "tensors": [{"name": n, "trainable": t, "changed": not torch.equal(b, p.detach())}
+    return {"stepped": stepped, "path": path,
+            "tensors": [{"name": n, "layer": _layer_of(n, path), "trainable": t,
+                         "changed": not torch.equal(b, p.detach())}
                         for (n, p), t, b in zip(named, trainable, before)]}
 
 
@@ -179,17 +220,31 @@ def judge_frozen_layers(ctx: JudgeContext) -> Verdict:
     changed = [t["name"] for t in tensors if t["changed"]]
     problems = []
     if trainable:
-        problems.append(f"still trainable (requires_grad=True): {_by_layer(trainable)}")
-    if changed:
-        problems.append(f"changed in one training step: {_by_layer(changed)}")
+        layers = _pretrained_layers(trainable, tensors)
+        both = " and changed in one training step" if changed == trainable else ""
+        problems.append(f"{_and(layers)} {'is' if len(layers) == 1 else 'are'} still trainable (requires_grad=True)"
+                        f"{both}: {_count(trainable)}")
+    if changed and changed != trainable:
+        problems.append(f"{_and(_pretrained_layers(changed, tensors))} changed in one training step: {_count(changed)}")
     if problems:
-        hint = f"freeze the pretrained feature extractor in build_model: {net.freeze}" if trainable else (
-                "they are frozen but still change: does forward or make_optimizer modify the weights?")
-        return failed(expected, "; ".join(problems), hint)
+        return failed(expected, "; ".join(problems), _frozen_hint(ctx.measured, trainable, net))
     step = "in one training step" if stepped else \
         "(no training step was possible: nothing trainable reaches the output)"
-    return passed(expected, f"all {len(tensors)} parameter tensors of {net.frozen_words} are frozen and unchanged "
-                            f"{step}")
+    inside = f", in {ctx.measured['path'][:-1]}," if ctx.measured.get("path") else ""
+    return passed(expected, f"all {len(tensors)} parameter tensors of {net.frozen_words}{inside} are frozen and "
+                            f"unchanged {step}")
+
+
+def _frozen_hint(measured: dict[str, Any], trainable: list[str], net: Backbone) -> str:
+    """Freeze the feature extractor as the brief does; where only some pretrained layers were left trainable
+    (fine-tuning the last blocks), name them."""
+    if not trainable:
+        return "they are frozen but still change: does forward or make_optimizer modify the weights?"
+    if len(trainable) == len(measured["tensors"]):
+        return f"freeze the pretrained feature extractor in build_model: {net.freeze}"
+    layers = _and(_pretrained_layers(trainable, measured["tensors"]))
+    return (f"the brief trains only the new head: leave {layers} frozen (don't set requires_grad=True on "
+            "pretrained layers)")
 
 
 # --------------------------------------------------------------------------------------- new_head

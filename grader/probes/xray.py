@@ -134,15 +134,50 @@ def judge_transforms(ctx: JudgeContext) -> Verdict:
                    "; ".join(dict.fromkeys(h for _, h in problems)))
 
 
+def _student_transforms(ctx: MeasureContext) -> tuple[Any, Any] | None:
+    """make_transforms()' (train, eval) pair, or None where it is not defined or gives no such pair (the
+    transforms check says why)."""
+    make = ctx.namespace.get("make_transforms")
+    try:
+        transforms = make() if callable(make) else None
+    except Exception:  # noqa: BLE001 - the transforms check charges it; here the datasets are judged without it
+        return None
+    ok = isinstance(transforms, (tuple, list)) and len(transforms) == 2 and all(map(callable, transforms))
+    return (transforms[0], transforms[1]) if ok else None
+
+
+def _transform_used(dataset: Any, transforms: tuple[Any, Any] | None) -> str | None:
+    """Which of make_transforms()' transforms the dataset applies, told by their tensors for its first image
+    under two seeds: 'train', 'eval', 'both' (the two give the same tensors), 'other'; None when it cannot be told."""
+    import torch
+
+    def tensors(sample: Any) -> list[Any] | None:
+        try:
+            out = [_random(sample, seed) for seed in (0, 1)]
+        except Exception:  # noqa: BLE001 - the student's transform failing is the other checks' finding
+            return None
+        return out if all(type(t) is torch.Tensor for t in out) else None
+
+    got = tensors(lambda: dataset[0][0])
+    if transforms is None or got is None:
+        return None
+    image = dataset.loader(dataset.samples[0][0])
+    same = [name for name, transform in zip(("train", "eval"), transforms)
+            if (out := tensors(lambda t=transform: t(image))) is not None
+            and all(a.shape == b.shape and torch.equal(a, b) for a, b in zip(got, out))]
+    return "both" if len(same) == 2 else same[0] if same else "other"
+
+
 def measure_datasets(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
-    """make_datasets(root) on the generated folder: each dataset's type, classes, size, and whether the
-    same sample comes out differently under two seeds (augmented)."""
+    """make_datasets(root) on the generated folder: each dataset's type, classes, size, which of make_transforms()'
+    transforms it applies, and whether the same sample comes out differently under two seeds (augmented)."""
     from torchvision.datasets import ImageFolder
 
     datasets = ctx.namespace["make_datasets"](str(_folder(ctx)))
     if not isinstance(datasets, (tuple, list)) or len(datasets) != 3:
         raise MeasureError(f"make_datasets returned {type(datasets).__name__}, not (train, val, test)",
                            "return train_dataset, val_dataset, test_dataset")
+    transforms = _student_transforms(ctx)
     described = []
     for dataset in datasets:
         if not isinstance(dataset, ImageFolder):
@@ -151,15 +186,33 @@ def measure_datasets(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, A
         sample = _describe_output(lambda d=dataset: d[0][0])
         described.append({"type": "ImageFolder", "classes": list(dataset.classes),
                           "class_to_idx": dict(dataset.class_to_idx), "length": len(dataset),
-                          "folder": Path(dataset.root).name, "random": sample.get("random")})
+                          "folder": Path(dataset.root).name, "random": sample.get("random"),
+                          "uses": _transform_used(dataset, transforms)})
     return {"datasets": described}
+
+
+_WHICH = {"train": "training", "eval": "evaluation"}
+
+
+def _transform_problem(split: str, got: dict[str, Any]) -> tuple[str, str] | None:
+    """What is wrong with the transform make_datasets gave this split: judged by which of make_transforms()' two
+    it is, else (neither, or make_transforms unusable) by whether it augments."""
+    wanted = "train" if split == "train" else "eval"
+    hint = "give the training dataset the training transform" if split == "train" else \
+        "give val and test the evaluation transform"
+    if got.get("uses") in ("train", "eval") and got["uses"] != wanted:
+        return f"the {split} dataset uses the {_WHICH[got['uses']]} transform", hint
+    if got.get("uses") in (None, "other") and got["random"] is not None and got["random"] != (split == "train"):
+        return f"the {split} dataset {'does not augment' if split == 'train' else 'augments'}", hint
+    return None
 
 
 def judge_datasets(ctx: JudgeContext) -> Verdict:
     expected = ("(train, val, test) ImageFolder datasets of root/train, root/val, root/test: classes NORMAL → 0, "
-                "PNEUMONIA → 1; the training one augmented, the other two not")
-    problems = []
-    for (split, counts), got in zip(COUNTS.items(), ctx.measured["datasets"]):
+                "PNEUMONIA → 1; train with the training transform from make_transforms(), val and test with its "
+                "evaluation one")
+    problems, measured = [], ctx.measured["datasets"]
+    for (split, counts), got in zip(COUNTS.items(), measured):
         if got["type"] != "ImageFolder":
             problems.append((f"the {split} dataset is {got['described']}", "datasets.ImageFolder(os.path.join(root, "
                                                                          f"'{split}'), transform=...)"))
@@ -170,12 +223,16 @@ def judge_datasets(ctx: JudgeContext) -> Verdict:
         if got["class_to_idx"] != {"NORMAL": 0, "PNEUMONIA": 1}:
             problems.append((f"the {split} dataset's classes are {got['class_to_idx']}",
                              "let ImageFolder find the classes from the folder names"))
-        if got["random"] is not None and got["random"] != (split == "train"):
-            problems.append((f"the {split} dataset {'does not augment' if split == 'train' else 'augments'}",
-                             "give the training dataset the training transform and val/test the evaluation one"))
-    if not problems:
-        return passed(expected, "three ImageFolder datasets with the right splits, classes and transforms")
-    return failed(expected, "; ".join(p for p, _ in problems), "; ".join(dict.fromkeys(h for _, h in problems)))
+        if problem := _transform_problem(split, got):
+            problems.append(problem)
+    if problems:
+        return failed(expected, "; ".join(p for p, _ in problems), "; ".join(dict.fromkeys(h for _, h in problems)))
+    if any(got.get("uses") == "both" for got in measured):
+        return Verdict(0.0, expected, "the splits and classes are right, but make_transforms() gives the same images "
+                                      "for training and evaluation, so which split gets which cannot be told",
+                       "make the training transform augment and the evaluation one not", charged_by="xray_transforms")
+    return passed(expected, "three ImageFolder datasets with the right splits and classes; train with the training "
+                            "transform, val and test with the evaluation transform")
 
 
 def measure_class_weights(ctx: MeasureContext, params: dict[str, Any]) -> dict[str, Any]:
