@@ -134,6 +134,100 @@ WORDS = {
     "notebook_main_guard_untagged": "a notebook's kernel runs as `__main__`",
 }
 
+# issue 25's message audit (docs/audit-issue25-after.md): file stem → "summary" or a check id → (words what the student
+# reads there must contain, words it must no longer contain: the false or unlocated sentences the audit found before)
+MESSAGES = {
+    "blitz_resnet18_weights_none_1000_head": {
+        "gradient_flow": (["62 parameter tensors, all with finite non-zero gradients"],
+                          ["cannot compute a cross-entropy loss", "the output must be [batch, 10]"]),
+    },
+    "forward_returns_logits_and_loss": {
+        "output_shape": (["forward returned a tuple of (a tensor of shape [8, 10], None), not a plain torch.Tensor",
+                          "return the logits tensor itself"], ["builtins.tuple", "MeasureError", "forward raised"]),
+        "structure": (["build_model() returned a ResNet18, not a torchvision ResNet"], ["submission.ResNet18"]),
+    },
+    "kang346_pretrained_true_wrapper_colab": {
+        "summary": (["(line 4 of cell 6 (`class ResNetCIFAR10(nn.Module):`): `self.resnet = models.resnet18(",
+                     "`build_model`, which the grader calls, downloads pretrained weights"],
+                    ["download outside the file you hand in"]),
+        "output_shape": (["line 4 of cell 6", "downloads pretrained weights", "else `weights=None`",
+                          "cell 6 (`class ResNetCIFAR10(nn.Module):`), line 13, in build_model"],
+                         ["skip-grading", "__main__", "name resolution>. URLError", "not run"]),
+    },
+    "len_classes_bound_only_under_main": {
+        "output_shape": (["line 18 of len_classes_bound_only_under_main.py", "Traceback: your code only",
+                          "len_classes_bound_only_under_main.py, line 18, in build_model"], ["shows where"]),
+    },
+    "car_classifier_layer3_layer4_unfrozen": {
+        "architecture": (["20 Conv2d as expected; 2 Linear (expected 1): model.fc is Sequential(Dropout, ",
+                          "Linear(256, 10)), not Linear(512, 10)", "replace model.fc by one nn.Linear(512, 10)"],
+                         ["define each layer as an attribute", "Conv2d(in_channels=64, out_channels=64"]),
+        "frozen_layers": (["model.layer3 and model.layer4 are still trainable (requires_grad=True)"],
+                          ["without the pretrained layers"]),
+    },
+    "pytorch_tutorial_ants_bees_two_way_head": {
+        "architecture": (["Linear #1 ('fc'): out_features=2, expected 10"], ["Conv2d(in_channels=64, out_channels=64"]),
+        "frozen_layers": (["all 60 parameter tensors of the pretrained layers (conv1 … layer4) are frozen"],
+                          ["cannot take a training step", "the output must be"]),
+        "new_head": (["fc is nn.Linear(512, 2)"], ["cannot take a training step"]),
+    },
+    "thaoducphung_pretrained_true_in_build_model": {
+        "summary": (["`build_model`, which the grader calls, downloads pretrained weights",
+                     "pass on the `weights` argument build_model is given: `torchvision.models.resnet18(weights="],
+                    ["__main__", "download outside the file you hand in"]),
+        "frozen_layers": (["(line 7 of thaoducphung_pretrained_true_in_build_model.py: `model = torchvision.models.",
+                           "resnet18(weights=weights)"],
+                          ["name resolution>. URLError", "__main__"]),
+    },
+    "transfermodel_freeze_all_but_last_two_colab": {
+        "architecture": (["20 Conv2d and 1 Linear, as expected"], ["Conv2d(in_channels=64, out_channels=64"]),
+        "frozen_layers": (["(conv1 … layer4), in resnet, are frozen and unchanged"], ["without the pretrained layers"]),
+    },
+    "grayscale_half_norm_unweighted_plot_at_top": {
+        "datasets": (["Not measured: 'Transforms for grayscale X-rays' already lost its points for this"],
+                     ["does not augment", "give the training dataset the training transform"]),
+    },
+    "lung_dataset_root_plus_train_hardcoded_weights": {
+        "summary": (["Fix: pass on the `weights` argument build_model is given: `models.resnet50(weights=weights)`"],
+                    ["Sensitivity, specificity"]),
+        "new_head": (["(line 35 of lung_dataset_root_plus_train_hardcoded_weights.py: `resnet = models.resnet50(",
+                      "`build_model`, which the grader calls, downloads pretrained weights"],
+                     ["__main__", "skip-grading", "name resolution>. URLError"]),
+    },
+    "pneumoxai_single_logit_bce_kaggle": {
+        "frozen_backbone": (["all 159 parameter tensors of the pretrained layers (conv1 … layer4), in model, are"],
+                            ["without the pretrained layers"]),
+        "new_head": (["model.fc is nn.Linear(2048, 1)"], ["cannot take a training step"]),
+    },
+    "transfer_tutorial_len_class_names_kaggle": {
+        "summary": (["your code uses it as `len(class_names)`"], ["class_names = 10"]),
+        "output_shape": (["(line 6 of cell 5 (`def build_model(weights=None):`): `model_conv.fc = nn.Linear(",
+                          "which did not run"],
+                         ["class_names = 10"]),
+    },
+    "udacity_part5_fashion_mnist_tensor_accuracy": {
+        "summary": (["Error downloading train-images-idx3-ubyte.gz: the grader has no network"], ["::"]),
+        "loaders": (["make_loaders loads FashionMNIST, not MNIST", "line 6 of cell 3",
+                     "load MNIST from the `root` make_loaders is given: datasets.MNIST(root, train=True"],
+                    ["the grader has no network", "the grader brings the data", "skip-grading", "::"]),
+        "evaluate": (["0.1351 = 5/37", "returned as a 0-dim tensor", ".item()"], ["a tensor, not a Python float"]),
+    },
+    "blitz_cifar10_per_class_loop_swapped_args": {
+        "loaders": (["make_loaders loads CIFAR10, not MNIST", "datasets.MNIST(root"],
+                    ["the grader has no network", "skip-grading", "__main__"]),
+        "steps": (["train_one_epoch's parameters are (model, train_loader, optimizer, criterion, device)",
+                   "the brief's order is (model, loader, criterion, optimizer, device)",
+                   'def train_one_epoch(model, loader, criterion, optimizer, device="cpu")'], ["shows where"]),
+        "evaluate": (["IndexError: index 16 is out of bounds", "line 12 of cell 5", "`label = labels[i]`",
+                      "cell 5 (`def evaluate(model, loader, device=\"cpu\"):`), line 12, in evaluate"],
+                     ["shows where", "not run"]),
+    },
+}
+NEVER = ["builtins.", "MeasureError", "submission.", "cannot compute a cross-entropy loss",
+         "cannot take a training step", "the traceback under 'output'", "/work/", "/root/"]
+"""Read nowhere in the graded class's results.json of a hand-in that MESSAGES pins (the audit's internal names and
+false sentences)."""
+
 
 def static_checks(assignment: str) -> list[str]:
     spec = load_spec(REPO / "assignments" / assignment / "assignment.toml")
@@ -194,6 +288,17 @@ def test_real_world_handin(assignment: str, stem: str, graded_class) -> None:
     if stem in WORDS:
         assert WORDS[stem] in results["output"]
 
+
+@pytest.mark.parametrize("assignment,stem", [_by_speed(a, s) for a, files in CASES.items() for s in files
+                                             if s in MESSAGES])
+def test_real_world_messages(assignment: str, stem: str, graded_class) -> None:
+    """What the audit read as right stays so: each pinned place says its words and none of the old false ones."""
+    results = _results(graded_class(assignment), stem)
+    read = {"summary": results["output"], **{t["extra_data"]["check_id"]: t["output"] for t in results["tests"]}}
+    for where, (said, unsaid) in MESSAGES[stem].items():
+        assert [words for words in said if words not in read[where]] == [], (where, read[where])
+        assert [words for words in unsaid if words in read[where]] == [], (where, read[where])
+    assert [words for words in NEVER if any(words in text for text in read.values())] == []
 
 def test_the_corpus_covers_every_file_and_assignment() -> None:
     """Every real-world file has an expected outcome, and every assignment with a model a reference in both other
