@@ -162,7 +162,7 @@ def test_class_batch_killed_midway_resumes_without_loss_or_duplicates(tmp_path: 
     secret = "has [10, 128]"  # the reference's weight shape, named in the hidden check's message
     assert secret in instructor and secret not in student and secret not in json.dumps(results)
     assert "hidden check: details are not shown" in student
-    assert results["score"] == 0 and len(results["tests"]) == len(ORDER)
+    assert results["score"] == 1 and len(results["tests"]) == len(ORDER)  # only gradient_flow: the head is charged once
     assert not nobody_processes()
 
 

@@ -92,10 +92,8 @@ CASES = {
     },
     "resnet18_cifar": {
         "blitz_resnet18_weights_none_1000_head": ("FFPF", SALVAGED, ["no network"]),
-        "forward_returns_logits_and_loss": ("FFPF", CLEAN, []),
+        "forward_returns_logits_and_loss": ("FFPE", CLEAN, []),  # gradient_flow: the tuple is output_shape's
         "haolpku_download_at_top_fc_replaced": ("PPPP", SALVAGED, ["no network"]),
-        # on a loaded CPU (load ~9 on 2 cores) the salvaged `import torch` cell exceeds its 10 s budget and every
-        # check reads "not run" (EEEE): a grader defect found by the issue-25 audit, not this file's outcome
         "kang346_pretrained_true_wrapper_colab": ("EEPE", SALVAGED, ["Colab-only code",
                                                                                    "missing package", "no network"]),
         "len_classes_bound_only_under_main": ("EEPE", CLEAN, []),
@@ -145,6 +143,7 @@ MESSAGES = {
         "output_shape": (["forward returned a tuple of (a tensor of shape [8, 10], None), not a plain torch.Tensor",
                           "return the logits tensor itself"], ["builtins.tuple", "MeasureError", "forward raised"]),
         "structure": (["build_model() returned a ResNet18, not a torchvision ResNet"], ["submission.ResNet18"]),
+        "gradient_flow": (["Not measured: 'Output shape' already lost its points for this"], []),
     },
     "kang346_pretrained_true_wrapper_colab": {
         "summary": (["(line 4 of cell 6 (`class ResNetCIFAR10(nn.Module):`): `self.resnet = models.resnet18(",

@@ -76,14 +76,14 @@ def _charge_once(verdicts: dict[str, tuple[Verdict, CheckOutcome]], checks: list
         if c.id in verdicts and not c.hidden and status_for(verdicts[c.id][0]) not in (Status.PASSED, Status.SKIPPED):
             lost.setdefault(c.probe, c)
 
-    def charged(verdict: Verdict) -> Verdict:
+    def charged(check_id: str, verdict: Verdict) -> Verdict:
         owner = lost.get(verdict.charged_by)
-        if owner is None:
+        if owner is None or owner.id == check_id:  # the owner itself charges it, with its own message
             return verdict
         return replace(verdict, found=f"{verdict.found}. Not measured: '{owner.name}' already lost its points for this",
                        hint=f"fix what '{owner.name}' reports, and this check measures again", status=Status.ERROR)
 
-    return {check_id: (charged(verdict), outcome) for check_id, (verdict, outcome) in verdicts.items()}
+    return {check_id: (charged(check_id, verdict), outcome) for check_id, (verdict, outcome) in verdicts.items()}
 
 
 def judge(judging: Judging, report: ChildReport, defined: set[str], *, notebook: bool, source: str | None = None

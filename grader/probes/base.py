@@ -109,7 +109,7 @@ class MeasureContext:
         if type(out) is not torch.Tensor:
             raise MeasureError(
                 f"forward returned {describe_value(out)}, not a plain torch.Tensor",
-                "return the logits tensor itself (no tuple, dict or tensor subclass)")
+                "return the logits tensor itself (no tuple, dict or tensor subclass)", owner="output_shape")
         return out
 
 
