@@ -33,6 +33,7 @@ CORPUS = {
     "weights_default_in_build_model": [E, P, P, E, E, P],
     "wrapper_frozen": [P, P, P, P, P, P],  # the ResNet50 in self.model: found there
     "one_transform_for_all": [P, H, E, P, P, P],  # no augmentation: the transforms check's, charged once
+    "datasets_root_plus_train": [P, P, E, P, P, P],
 }
 MESSAGES = {
     "no_grayscale_to_rgb": {"transforms": ["the evaluation transform fails on a grayscale image",
@@ -51,6 +52,8 @@ MESSAGES = {
     "unweighted_loss": {"class_weights": ["no class weights (weight=None)"]},
     "weights_not_inverted": {"class_weights": ["proportional to the counts, not to their inverse"]},
     "backbone_trainable": {"frozen_backbone": ["still trainable", "layer4"]},
+    "datasets_root_plus_train": {"datasets": ["`root + 'train'` glues 'train' to the end of the folder's name without "
+                                              "a path separator", "os.path.join(root, 'train')"]},
     "one_logit_head": {"frozen_backbone": ["are frozen and unchanged in one training step"],
                        "new_head": ["fc is nn.Linear(2048, 1)",
                                     "give the new layer one output per class: model.fc = nn.Linear(2048, 2)"]},

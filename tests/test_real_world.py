@@ -189,6 +189,8 @@ MESSAGES = {
     "lung_dataset_root_plus_train_hardcoded_weights": {
         "summary": (["Fix: pass on the `weights` argument build_model is given: `models.resnet50(weights=weights)`"],
                     ["Sensitivity, specificity"]),
+        "datasets": (["`root + 'train'` glues 'train' to the end of the folder's name", "os.path.join(root, 'train')"],
+                     ["read only the paths they are given"]),
         "new_head": (["(line 35 of lung_dataset_root_plus_train_hardcoded_weights.py: `resnet = models.resnet50(",
                       "`build_model`, which the grader calls, downloads pretrained weights"],
                      ["__main__", "skip-grading", "name resolution>. URLError"]),

@@ -278,6 +278,27 @@ class CheckCause:
     explain: str
 
 
+_GLUED = re.compile(r"\b(\w+)\s*\+\s*(['\"])([^'\"/\\][^'\"]*)\2")
+
+
+def _glued_path(message: str, cause: str, source: str | None) -> Found | None:
+    """A missing path that the student's code built as `name + 'part'` with no separator (in the line that raised,
+    else anywhere in their file), and that ends in that part: the evidence that the part was glued to the folder's
+    name instead of joined under it."""
+    missing = re.search(r"No such file or directory: '([^']*)'", message)
+    if missing is None:
+        return None
+    path = missing.group(1).rstrip("/")
+    glued = next((m for text in (message, source or "") for m in _GLUED.finditer(text)
+                  if path.endswith(m.group(3).rstrip("/"))), None)
+    if glued is None:
+        return None
+    name, part = glued.group(1), glued.group(3)
+    return Found(cause, f"`{name} + {part!r}` glues {part!r} to the end of the folder's name without a path "
+                        f"separator, so it names {missing.group(1)!r}, a path beside `{name}`, not inside it",
+                 f"join with a separator: os.path.join({name}, {part!r}) (or Path({name}) / {part!r})")
+
+
 _FRAME = re.compile(r'File "[^"]*", line \d+, in (\w+)')
 _WEIGHTS = re.compile(r"load_state_dict_from_url|torch[/\\]hub\.py|download\.pytorch\.org/models")
 _BUILDER = re.compile(r"([\w.]+)\(\s*(?:pretrained|weights)\s*=")
@@ -321,8 +342,8 @@ def check_diagnosis(message: str, traceback: str, failure: TopLevelFailure | Non
     if found.cause == Cause.NO_NETWORK.value:
         found = _download_in_call(message, traceback, source)
     elif found.cause == Cause.MISSING_DATA.value:
-        found = Found(found.cause, found.explain, "the grader calls your functions where your files are not: read "
-                      "only the paths they are given (such as `root`), write under /tmp, and load no file of your "
-                      "own machine")
+        found = _glued_path(message, found.cause, source) or Found(
+            found.cause, found.explain, "the grader calls your functions where your files are not: read only the "
+            "paths they are given (such as `root`), write under /tmp, and load no file of your own machine")
     return CheckCause(Diagnosis(found.cause, f"{_exception_text(exception, rest)}: {found.explain}", found.fix),
                       found.explain)
