@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import SUBMISSIONS, grade, grade_cli
 
-from grader.judge.suggest import why_not
+from grader.judge.suggest import bound_only_under_main_guard, why_not
 
 FALSE_CAUSES = ("the grader has no network, so nothing can be downloaded", "the grader brings the data",
                 "read only the paths they are given", "if __name__")
@@ -131,3 +131,23 @@ def test_a_message_that_ends_in_a_colon_is_followed_by_its_cause_once(tmp_path: 
     output = graded.results["output"]
     assert "raised RuntimeError: Error downloading train-images-idx3-ubyte.gz: the grader has no network" in output
     assert "::" not in output
+
+
+def test_a_name_set_only_under_the_main_guard_is_named_with_its_line() -> None:
+    """The grader imports the file, so the main guard never runs: a name bound only there is unbound in a function
+    the grader calls (and a name bound at the top level too is not blamed on the guard)."""
+    source = "def build_model():\n    return len(classes)\n\n\nif __name__ == '__main__':\n    classes = ('a', 'b')\n"
+    assert bound_only_under_main_guard(source, "classes") == 6
+    assert bound_only_under_main_guard("classes = ()\n" + source, "classes") == 0
+    assert bound_only_under_main_guard(source, "build_model") == 0
+    assert bound_only_under_main_guard("def broken(:\n", "classes") == 0
+
+
+def test_a_real_hand_in_with_its_class_names_under_the_main_guard_reads_why(tmp_path: Path) -> None:
+    path = SUBMISSIONS / "real_world" / "resnet18_cifar" / "len_classes_bound_only_under_main.py"
+    graded = grade("resnet18_cifar", path, tmp_path, "--only", "output_shape")
+    found, hint = _found_and_hint(graded.results["tests"][0])
+    assert found.endswith("`classes` is set only under `if __name__ == \"__main__\":` (line 33), which does not run "
+                          "when the grader imports your file and calls your functions")
+    assert hint == "set `classes` at the top level of your file, outside the main guard"
+    assert "Cause: `classes` is set only under" in graded.results["output"]

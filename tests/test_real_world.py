@@ -96,7 +96,7 @@ CASES = {
         "haolpku_download_at_top_fc_replaced": ("PPPP", SALVAGED, ["no network"]),
         "kang346_pretrained_true_wrapper_colab": ("EEPE", SALVAGED, ["Colab-only code",
                                                                                    "missing package", "no network"]),
-        "len_classes_bound_only_under_main": ("EEPE", CLEAN, []),
+        "len_classes_bound_only_under_main": ("EEPE", CLEAN, ["needs a line that did not run"]),
     },
     "resnet18_transfer": {
         "car_classifier_layer3_layer4_unfrozen": ("PFFFP", CLEAN, []),
@@ -155,7 +155,9 @@ MESSAGES = {
     },
     "len_classes_bound_only_under_main": {
         "output_shape": (["line 18 of len_classes_bound_only_under_main.py", "Traceback: your code only",
-                          "len_classes_bound_only_under_main.py, line 18, in build_model"], ["shows where"]),
+                          "len_classes_bound_only_under_main.py, line 18, in build_model",
+                          "`classes` is set only under `if __name__ == \"__main__\":` (line 33)",
+                          "set `classes` at the top level of your file, outside the main guard"], ["shows where"]),
     },
     "car_classifier_layer3_layer4_unfrozen": {
         "architecture": (["20 Conv2d as expected; 2 Linear (expected 1): model.fc is Sequential(Dropout, ",

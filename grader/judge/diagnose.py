@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from grader.contract import ChildReport, TopLevelFailure
-from grader.judge.suggest import UNREADABLE, takes, why_not
+from grader.judge.suggest import UNREADABLE, bound_only_under_main_guard, takes, why_not
 from grader.results import Diagnosis, RunInfo, RunStatus, message_line
 
 GUARDS = {False: 'put it under `if __name__ == "__main__":`',
@@ -334,6 +334,12 @@ def check_diagnosis(message: str, traceback: str, failure: TopLevelFailure | Non
     name = re.search(r"NameError: name '(\w+)' is not defined", message)
     if name and failure is not None and name.group(1) in failure.not_run:
         found = not_run_diagnosis(name.group(1), failure.not_run[name.group(1)], source)
+        return CheckCause(found, found.summary)
+    guarded = bound_only_under_main_guard(source, name.group(1)) if name else 0
+    if guarded:
+        found = Diagnosis(Cause.NOT_RUN.value, f"`{name.group(1)}` is set only under `if __name__ == \"__main__\":` "
+                          f"(line {guarded}), which does not run when the grader imports your file and calls your "
+                          "functions", f"set `{name.group(1)}` at the top level of your file, outside the main guard")
         return CheckCause(found, found.summary)
     exception, _, rest = message.partition(": ")
     found = _explained(exception, rest, traceback, CALLED, source)

@@ -147,3 +147,31 @@ def takes(source: str | None, function: str, argument: str) -> bool:
         return False
     return any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function and argument in
                {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)} for node in body)
+
+
+def bound_only_under_main_guard(source: str | None, name: str) -> int:
+    """The line where `name` is bound under the file's `if __name__ == "__main__":` block, when nothing at the
+    top level binds it (0 otherwise): code the grader never runs, since it imports the file."""
+    try:
+        tree = ast.parse(source or "")
+    except (SyntaxError, ValueError):
+        return 0
+    guards = [node for node in tree.body if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)]
+    outside = [node for node in tree.body if node not in guards]
+    if any(name in _bound_names(node) for node in outside):
+        return 0
+    return next((line for guard in guards for line in _binding_lines(guard, name)), 0)
+
+
+def _bound_names(node: ast.stmt) -> set[str]:
+    """Names a top-level statement binds in the module."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _binding_lines(guard: ast.If, name: str) -> list[int]:
+    return [n.lineno for n in ast.walk(guard) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            and n.id == name]
