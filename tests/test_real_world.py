@@ -185,6 +185,8 @@ MESSAGES = {
         "frozen_layers": (["(conv1 … layer4), in resnet, are frozen and unchanged"], ["without the pretrained layers"]),
     },
     "grayscale_half_norm_unweighted_plot_at_top": {
+        "transforms": (["gives [1, 224, 224], not [3, 224, 224] (and a one-channel Normalize, not ImageNet's three "
+                        "means and stds)", "transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])"], []),
         "datasets": (["Not measured: 'Transforms for grayscale X-rays' already lost its points for this"],
                      ["does not augment", "give the training dataset the training transform"]),
     },

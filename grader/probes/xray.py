@@ -108,9 +108,14 @@ def _transform_problems(name: str, got: dict[str, Any], random: bool) -> list[tu
         return [(f"the {name} transform returns {got['described']}", "end it with ToTensor() and Normalize(...)")]
     problems = []
     if got["shape"] != [3, SIZE, SIZE]:
-        hint = ("transforms.Grayscale(num_output_channels=3) turns the X-ray into the 3 channels ResNet50 expects"
-                if got["shape"][:1] == [1] else f"crop or resize to {SIZE} × {SIZE}")
-        problems.append((f"the {name} transform gives {got['shape']}, not [3, {SIZE}, {SIZE}]", hint))
+        one_channel = got["shape"][:1] == [1]
+        hint = ("transforms.Grayscale(num_output_channels=3) turns the X-ray into the 3 channels ResNet50 expects, "
+                f"then transforms.Normalize({list(IMAGENET_MEAN)}, {list(IMAGENET_STD)})"
+                if one_channel else f"crop or resize to {SIZE} × {SIZE}")
+        values = ("no Normalize" if got["min"] >= 0 and got["max"] <= 1 else
+                  "a one-channel Normalize, not ImageNet's three means and stds") if one_channel else ""
+        problems.append((f"the {name} transform gives {got['shape']}, not [3, {SIZE}, {SIZE}]"
+                         + (f" (and {values})" if values else ""), hint))
     elif not got.get("imagenet"):
         values = "[0, 1]: no Normalize" if got["min"] >= 0 and got["max"] <= 1 else "another normalisation"
         problems.append((f"the {name} transform's values are {values}; the pretrained ResNet50 expects ImageNet's",
