@@ -91,7 +91,7 @@ CASES = {
         "blitz_cifar10_per_class_loop_swapped_args": ("FFFEE", SALVAGED, ["no network"]),
     },
     "resnet18_cifar": {
-        "blitz_resnet18_weights_none_1000_head": ("FFPF", SALVAGED, ["no network"]),
+        "blitz_resnet18_weights_none_1000_head": ("FFPP", SALVAGED, ["no network"]),  # gradients flow through 1000 logits
         "forward_returns_logits_and_loss": ("FFPE", CLEAN, []),  # gradient_flow: the tuple is output_shape's
         "haolpku_download_at_top_fc_replaced": ("PPPP", SALVAGED, ["no network"]),
         "kang346_pretrained_true_wrapper_colab": ("EEPE", SALVAGED, ["Colab-only code",
