@@ -10,6 +10,7 @@ from typing import Any
 SKIP_TAG = "skip-grading"
 """Cells carrying this tag (cell metadata `tags`) are not executed when grading."""
 READABLE_MAJOR_VERSIONS = (3, 4)
+from grader.results import message_line
 
 
 class NotebookError(ValueError):
@@ -57,7 +58,7 @@ def read_notebook(path: Path) -> Any:
         notebook = nbformat.reads(text, as_version=4)
         nbformat.validate(notebook)
     except (nbformat.ValidationError, KeyError, TypeError, AttributeError) as exc:
-        problem = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        problem = message_line(str(exc))[:200] or type(exc).__name__
         raise NotebookError(f"{name} is not a valid notebook ({problem}); {again}") from None
     return notebook
 

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from grader.child.values import describe_value
+from grader.results import message_line
 from grader.training.staged import StagedTensors
 
 WARMUP_STEPS = 3
@@ -157,7 +158,7 @@ def build_runner(step: TrainStep, first_batch: torch.Tensor, *, capturable: bool
     except (TypeError, ValueError):
         raise  # the protocol's own checks on the output: the student's error, not the capture's
     except Exception as exc:  # noqa: BLE001 - any failure to capture means: run eagerly
-        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        reason = message_line(str(exc))[:160] or type(exc).__name__
         reseed()
         return step, Engine("eager", f"the model could not be captured in a CUDA graph: {reason}")
     reseed()
