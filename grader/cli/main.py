@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from grader.cli.authoring import assign
 from grader.cli.classroom import batch, demo, list_
 from grader.cli.grading import check, ci, grade, validate
 from grader.cli.instructor import gradescope_package, reference
@@ -23,5 +24,5 @@ def main() -> None:
     """Grade PyTorch CNN exercises: shapes, gradients and training, in an isolated process."""
 
 
-for command in (grade, check, validate, ci, batch, gradescope_package, list_, demo, reference, serve, course, submit):
+for command in (assign, grade, check, validate, ci, batch, gradescope_package, list_, demo, reference, serve, course, submit):
     main.add_command(command)

@@ -82,6 +82,11 @@ def load_written(path: Path) -> WrittenSpec:
         data = path.read_bytes()
     except OSError as exc:
         raise SpecError(f"{path}: cannot read spec: {exc.strerror}") from None
+    return parse_written(data, path)
+
+
+def parse_written(data: bytes, path: Path) -> WrittenSpec:
+    """Validate the bytes of a written assignment's spec read from `path`."""
     top = read_toml(path, data)
     top.only(_TOP_KEYS)
     if "schema_version" in top:
