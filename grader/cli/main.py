@@ -12,6 +12,7 @@ import click
 from grader.cli.classroom import batch, demo, list_
 from grader.cli.grading import check, ci, grade, validate
 from grader.cli.instructor import gradescope_package, reference
+from grader.cli.probes import probes
 from grader.course.client import submit
 from grader.course.command import course
 from grader.serve.command import serve
@@ -25,3 +26,4 @@ def main() -> None:
 
 for command in (grade, check, validate, ci, batch, gradescope_package, list_, demo, reference, serve, course, submit):
     main.add_command(command)
+main.add_command(probes)
