@@ -13,6 +13,7 @@ from grader.cli.authoring import assign
 from grader.cli.classroom import batch, demo, list_
 from grader.cli.grading import check, ci, grade, validate
 from grader.cli.instructor import gradescope_package, reference
+from grader.cli.probes import probes
 from grader.course.client import submit
 from grader.course.command import course
 from grader.serve.command import serve
@@ -26,3 +27,4 @@ def main() -> None:
 
 for command in (assign, grade, check, validate, ci, batch, gradescope_package, list_, demo, reference, serve, course, submit):
     main.add_command(command)
+main.add_command(probes)

@@ -11,6 +11,10 @@ from grader.child.values import describe_value
 from grader.results import Figure, RunInfo, Status
 
 DEVICE_CLASSES = ("cpu", "cuda")
+FIRST_ENTRY = "<entry>"
+"""In `Probe.calls`: the spec's first entry (a model class, or a function returning the model), whatever its name."""
+TRAINING = ("", "steps", "epochs")
+"""How much a probe trains: nothing, a few optimizer steps, or whole epochs (minutes on a CPU)."""
 
 _KINDS: dict[str, Callable[[Any], bool]] = {
     "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
@@ -42,9 +46,14 @@ class Param:
     measure: bool = False
     """True when the child needs it to measure; judge-only parameters never leave the parent."""
 
+    @property
+    def words(self) -> str:
+        """What a value of this kind is, in words ('a shape such as [2, 3, 32, 32]')."""
+        return _KIND_WORDS[self.kind]
+
     def validate(self, value: Any, fail: Callable[[str], Exception]) -> Any:
         if not _KINDS[self.kind](value):
-            raise fail(f"must be {_KIND_WORDS[self.kind]}, found {value!r}")
+            raise fail(f"must be {self.words}, found {value!r}")
         return float(value) if self.kind == "float" else value
 
 
@@ -182,6 +191,16 @@ class Probe:
     can); a non-empty reason makes the check SKIPPED without running it (e.g. pretrained weights not present)."""
     default_points: float | None = None
     """Points when a spec's check leaves `points` out (None: the spec must give them)."""
+    summary: str = ""
+    """What it measures, in one or two sentences for an assignment's author (`grader probes`)."""
+    calls: tuple[str, ...] = ()
+    """The submission's names the measure half calls (FIRST_ENTRY: the spec's first entry); () for none."""
+    also_uses: tuple[str, ...] = ()
+    """Names it calls only where the spec's entry lists them (else the grader's own stands in)."""
+    training: str = ""
+    """One of TRAINING: how much the measure half trains."""
+    pretrained: bool = False
+    """It loads pretrained (ImageNet) weights from torchvision's cache; SKIPPED where they are not there."""
 
     def measure_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """The subset of parameters the child may see."""
@@ -197,6 +216,7 @@ class Probe:
             found.append("judge must be a function, and measure, prepare and unavailable functions or None")
         if self.measure is None and (self.needs_reference or self.prepare or self.needs_data or self.trains):
             found.append("measures nothing in the child, so it can need no reference, data or prepared inputs")
+        found += self._about_problems()
         found += [f"parameter '{name}': {why}" for name, param in self.params.items()
                   for why in _param_problems(name, param)]
         timeouts = self.default_timeout if isinstance(self.default_timeout, dict) else \
@@ -205,6 +225,17 @@ class Probe:
             found.append(f"default_timeout must be positive seconds, for each of {list(DEVICE_CLASSES)}")
         if self.default_points is not None and not (_positive(self.default_points) or self.default_points == 0):
             found.append("default_points must be a number of points (0 or more), or None")
+        return found
+
+    def _about_problems(self) -> list[str]:
+        """What is wrong with what `grader probes` tells authors about it."""
+        found = []
+        if not self.summary.strip():
+            found.append("needs a summary: what it measures, for an assignment's author")
+        if (self.measure is None) != (not self.calls) or not all(isinstance(n, str) and n for n in self.calls):
+            found.append("calls must name what the measure half calls in the submission (and nothing without one)")
+        if self.training not in TRAINING or (self.trains and self.training != "epochs"):
+            found.append(f"training must be one of {list(TRAINING)} ('epochs' for a probe that trains)")
         return found
 
 

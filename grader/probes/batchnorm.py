@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.probes.base import (
+    FIRST_ENTRY,
     JudgeContext,
     MeasureContext,
     Param,
@@ -262,17 +263,26 @@ def judge_batchnorm_batch_dependence(ctx: JudgeContext) -> Verdict:
 
 FAMILY = (
     Probe(
-        name="batchnorm_placement", title="BatchNorm2d after each convolution",
+        name="batchnorm_placement",
+        summary=("Records the Conv2d, Linear and BatchNorm calls of one forward pass: a BatchNorm2d with matching "
+                 "num_features must follow every Conv2d, and none the last Linear layer."),
+        calls=(FIRST_ENTRY,), title="BatchNorm2d after each convolution",
         expects="a BatchNorm2d with matching num_features after every Conv2d",
         measure=measure_batchnorm_placement, judge=judge_batchnorm_placement, needs_reference=False,
         default_timeout=30.0),
     Probe(
-        name="batchnorm_running_stats", title="BatchNorm running statistics follow train() and eval()",
+        name="batchnorm_running_stats",
+        summary=("Checks that a forward pass in train mode updates every BatchNorm layer's running mean and "
+                 "variance, and that after model.eval() none changes."),
+        calls=(FIRST_ENTRY,), title="BatchNorm running statistics follow train() and eval()",
         expects="running statistics updated in train mode and frozen after model.eval()",
         measure=measure_batchnorm_running_stats, judge=judge_batchnorm_running_stats, needs_reference=False,
         default_timeout=30.0),
     Probe(
-        name="batchnorm_batch_dependence", title="Batch statistics in training, running statistics in eval",
+        name="batchnorm_batch_dependence",
+        summary=("Checks that in eval mode an image's output does not depend on the rest of its batch, and that in "
+                 "train mode it does (BatchNorm uses the batch's statistics)."),
+        calls=(FIRST_ENTRY,), title="Batch statistics in training, running statistics in eval",
         expects="outputs independent of the rest of the batch in eval mode, dependent on it in train mode",
         measure=measure_batchnorm_batch_dependence, judge=judge_batchnorm_batch_dependence,
         needs_reference=False, default_timeout=30.0,

@@ -139,7 +139,12 @@ def judge_clinical(ctx: JudgeContext) -> Verdict:
 
 FAMILY = (
     Probe(
-        name="xray_clinical", title="Sensitivity, specificity and ROC AUC on the real X-rays",
+        name="xray_clinical",
+        summary=("Fine-tunes the submission's model from ImageNet weights on the real chest X-rays with its "
+                 "transforms and criterion, then scores sensitivity, specificity and ROC AUC against "
+                 "`min_auc`/`floor_auc`; SKIPPED where the X-rays or the weights are missing."),
+        calls=("build_model", "make_transforms", "make_criterion"), training="epochs", pretrained=True,
+        title="Sensitivity, specificity and ROC AUC on the real X-rays",
         expects="a fine-tuned model that separates pneumonia from normal X-rays (ROC AUC)",
         measure=measure_clinical, judge=judge_clinical, needs_reference=False, needs_data=True,
         unavailable=clinical_unavailable, default_timeout={"cpu": 1800.0, "cuda": 300.0},

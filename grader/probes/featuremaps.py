@@ -293,16 +293,26 @@ _EXPECTS = "the activations of the model's first nn.Conv2d (the first in model.m
 
 FAMILY = (
     Probe(
-        name="feature_map_shape", title="Shape and type of the feature maps",
+        name="feature_map_shape",
+        summary=("Calls feature_maps(model, images) on the grader's seeded `model` and real test images and checks "
+                 "the result's shape and dtype: the first Conv2d's maps [images, channels, height, width]."),
+        calls=("feature_maps",), title="Shape and type of the feature maps",
         expects="a float32 tensor [images, channels, height, width] from the model's first Conv2d",
         measure=measure_feature_map_shape, judge=judge_feature_map_shape, params=_MAPS, prepare=prepare_fixture,
         needs_data=True, default_timeout=30.0),
     Probe(
-        name="feature_map_values", title="Feature maps of the first convolutional layer", expects=_EXPECTS,
+        name="feature_map_values",
+        summary=("Compares feature_maps(model, images)'s values with the reference's (after the ReLU when "
+                 "`after_relu`), and names the stage returned instead (before the ReLU, after pooling, the second "
+                 "conv)."),
+        calls=("feature_maps",), title="Feature maps of the first convolutional layer", expects=_EXPECTS,
         measure=measure_feature_maps, judge=judge_feature_map_values, params=_VALUES, prepare=prepare_fixture,
         needs_data=True, default_timeout=30.0),
     Probe(
-        name="feature_map_side_effects", title="Model and images left unchanged",
+        name="feature_map_side_effects",
+        summary=("Checks that feature_maps leaves the model's weights, mode and hooks and the input images "
+                 "unchanged, and returns maps detached from the graph."),
+        calls=("feature_maps",), title="Model and images left unchanged",
         expects="feature_maps leaves the model and the images as they were and returns detached maps",
         measure=measure_side_effects, judge=judge_side_effects, needs_reference=False,
         params={**FIXTURE, "images": Param("int", default=2, measure=True)}, prepare=prepare_fixture,

@@ -143,7 +143,10 @@ def judge_figure(ctx: JudgeContext) -> Verdict:
 
 FAMILY = (
     Probe(
-        name="feature_map_figure", title="Figure: one panel per channel",
+        name="feature_map_figure",
+        summary=("Calls plot_feature_maps(maps) on the grader's maps of one image and checks that it returns a "
+                 "matplotlib Figure with one imshow panel per channel, in channel order."),
+        calls=("plot_feature_maps",), title="Figure: one panel per channel",
         expects="plot_feature_maps returns a matplotlib Figure with one imshow panel per channel, in order",
         measure=measure_figure, judge=judge_figure,
         params={**FIXTURE, "after_relu": Param("bool", default=True, measure=True)}, prepare=prepare_fixture,

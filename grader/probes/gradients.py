@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.probes.base import (
+    FIRST_ENTRY,
     JudgeContext,
     MeasureContext,
     MeasureError,
@@ -170,10 +171,19 @@ def judge_reference_gradients(ctx: JudgeContext) -> Verdict:
 
 FAMILY = (
     Probe(
-        name="gradient_flow", title="Gradient flow", expects="every trainable parameter gets a finite, non-zero gradient", measure=measure_gradient_flow,
+        name="gradient_flow",
+        summary=("Backpropagates a cross-entropy loss on one seeded batch and checks that every trainable parameter "
+                 "gets a finite, non-zero gradient (a detached or unused layer does not)."),
+        calls=(FIRST_ENTRY,),
+        title="Gradient flow", expects="every trainable parameter gets a finite, non-zero gradient", measure=measure_gradient_flow,
         judge=judge_gradient_flow, needs_reference=False, default_timeout=30.0),
     Probe(
-        name="reference_gradients", title="Same outputs and gradients as the reference", expects="with the reference weights loaded, the same outputs and gradients as the reference",
+        name="reference_gradients",
+        summary=("Loads the reference's seeded weights into the submission (same parameter names and shapes) and "
+                 "compares outputs and gradients on one batch within `rtol`/`atol`: the same computation, not only "
+                 "the same layers."),
+        calls=(FIRST_ENTRY,),
+        title="Same outputs and gradients as the reference", expects="with the reference weights loaded, the same outputs and gradients as the reference",
         measure=measure_reference_gradients, judge=judge_reference_gradients,
         prepare=prepare_reference_gradients, default_timeout=30.0,
         params={"rtol": Param("float", default=1e-4), "atol": Param("float", default=1e-5),

@@ -20,6 +20,9 @@ def judge_runs_as_handed_in(ctx: JudgeContext) -> Verdict:
 
 
 FAMILY = (
-    Probe(name="runs_as_handed_in", title="Runs as handed in", expects=EXPECTS, measure=None,
+    Probe(name="runs_as_handed_in",
+          summary=("Rewards a file whose own top-level code runs without failing (0 points by default); nothing is "
+                   "measured, and the other checks still grade the definitions when it fails."),
+          calls=(), title="Runs as handed in", expects=EXPECTS, measure=None,
           judge=judge_runs_as_handed_in, needs_reference=False, default_points=0.0),
 )

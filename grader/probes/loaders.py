@@ -164,7 +164,11 @@ def judge_loaders(ctx: JudgeContext) -> Verdict:
 
 
 FAMILY = (
-    Probe(name="mnist_loaders", title="make_loaders prepares MNIST as the chapter does",
+    Probe(name="mnist_loaders",
+          summary=("Calls make_loaders(root) on a generated MNIST folder and checks the chapter's data preparation: "
+                   "ToTensor + Normalize((0.5,), (0.5,)), batches of 64, a shuffled training loader and an "
+                   "unshuffled test loader. MNIST only."),
+          calls=("make_loaders",), title="make_loaders prepares MNIST as the chapter does",
           expects="the chapter's transform, batch size and shuffling", measure=measure_loaders,
           judge=judge_loaders, needs_data=True, needs_reference=False, default_timeout=90.0),
 )

@@ -336,22 +336,38 @@ def _sizes(total: int, batch_size: int) -> list[int]:
 _FIXTURES = {"weights_seed": Param("int", default=8)}
 
 FAMILY = (
-    Probe(name="train_steps", title="Training steps match the reference loop",
+    Probe(name="train_steps",
+          summary=("Runs train_one_epoch on the chapter's MNIST SimpleCNN for 1, 2 and 3 batches with the grader's "
+                   "instrumented criterion and optimizer, compares the weights with the reference loop's, and names "
+                   "the bug from the call order (zero_grad, backward, step)."),
+          calls=("train_one_epoch",), training="steps", title="Training steps match the reference loop",
           expects=CHAPTER_LOOP, measure=measure_train_steps, judge=judge_train_steps,
           prepare=prepare_fixtures, needs_data=True, params=_FIXTURES, default_timeout=60.0),
-    Probe(name="train_loss", title="train_one_epoch returns the mean loss",
+    Probe(name="train_loss",
+          summary=("Checks that train_one_epoch returns the mean of the per-batch losses as a Python float."),
+          calls=("train_one_epoch",), training="steps", title="train_one_epoch returns the mean loss",
           expects="the mean of the per-batch losses as a float", measure=measure_train_loss,
           judge=judge_train_loss, prepare=prepare_fixtures, needs_data=True, needs_reference=False,
           params=_FIXTURES, default_timeout=60.0),
-    Probe(name="loop_modes", title="Training and evaluation modes, batches on the device",
+    Probe(name="loop_modes",
+          summary=("Checks that train_one_epoch calls model.train(), evaluate calls model.eval() under "
+                   "torch.no_grad(), and both move every batch to the device."),
+          calls=("train_one_epoch", "evaluate"), training="steps",
+          title="Training and evaluation modes, batches on the device",
           expects="model.train() / model.eval() + torch.no_grad(), batches moved to the device",
           measure=measure_loop_modes, judge=judge_loop_modes, prepare=prepare_fixtures, needs_data=True,
           needs_reference=False, params=_FIXTURES, default_timeout=60.0),
-    Probe(name="evaluate_counts", title="evaluate counts every image and changes nothing",
+    Probe(name="evaluate_counts",
+          summary=("Checks that evaluate returns the accuracy over every image (a last, smaller batch included) and "
+                   "leaves the model's weights unchanged."),
+          calls=("evaluate",), title="evaluate counts every image and changes nothing",
           expects="the accuracy over every image, model untouched", measure=measure_evaluate_counts,
           judge=judge_evaluate_counts, prepare=prepare_fixtures, needs_data=True, needs_reference=False,
           params=_FIXTURES, default_timeout=60.0),
-    Probe(name="loop_test_accuracy", title="Test accuracy after one epoch of your training loop",
+    Probe(name="loop_test_accuracy",
+          summary=("Trains the chapter's MNIST SimpleCNN for one epoch with the submission's train_one_epoch and "
+                   "scores the test accuracy against the reference loop's recorded one."),
+          calls=("train_one_epoch",), training="epochs", title="Test accuracy after one epoch of your training loop",
           expects="a test accuracy close to the reference loop's after one epoch",
           measure=measure_loop_test_accuracy, judge=judge_test_accuracy, prepare=prepare_fixtures,
           needs_data=True, needs_reference=False, trains=True, default_timeout={"cpu": 240.0, "cuda": 90.0},

@@ -111,10 +111,16 @@ def judge_transform_output(ctx: JudgeContext) -> Verdict:
 
 
 FAMILY = (
-    Probe(name="resnet_structure", title="torchvision's ResNet18 with a 10-way head",
+    Probe(name="resnet_structure",
+          summary=("Compares build_model()'s network with the reference's: torchvision ResNet class, block type, "
+                   "blocks per stage, parameter count and the head's width."),
+          calls=("build_model",), title="torchvision's ResNet18 with a 10-way head",
           expects="torchvision's ResNet with the reference's blocks, parameters and head",
           measure=measure_resnet_structure, judge=judge_resnet_structure, default_timeout=60.0),
-    Probe(name="transform_output", title="The chapter's CIFAR-10 transform",
+    Probe(name="transform_output",
+          summary=("Applies make_transform() to the first `images` real CIFAR-10 test images and compares the "
+                   "tensors with the reference transform's."),
+          calls=("make_transform",), title="The chapter's CIFAR-10 transform",
           expects="the reference transform's tensors on real CIFAR-10 images",
           measure=measure_transform_output, judge=judge_transform_output, needs_data=True,
           params={"images": Param("int", default=8, measure=True)}, default_timeout=60.0),

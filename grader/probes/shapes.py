@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.probes.base import (
+    FIRST_ENTRY,
     JudgeContext,
     MeasureContext,
     MeasureError,
@@ -283,15 +284,27 @@ def judge_architecture(ctx: JudgeContext) -> Verdict:
 
 FAMILY = (
     Probe(
-        name="output_shape", title="Output shape", expects="logits of shape [batch, classes] for every input batch size", measure=measure_output_shape, judge=judge_output_shape,
+        name="output_shape",
+        summary=("Forwards seeded random batches (the dataset's image shape at several batch sizes, or `inputs`) and"
+                 " compares the output's shape with the reference's: logits [batch, classes] for every batch."),
+        calls=(FIRST_ENTRY,),
+        title="Output shape", expects="logits of shape [batch, classes] for every input batch size", measure=measure_output_shape, judge=judge_output_shape,
         params={"inputs": Param("shapes", default=[], measure=True)}, default_timeout=30.0),
     Probe(
-        name="layer_shapes", title="Intermediate layer shapes", expects="each layer's output has the shape the brief describes", measure=measure_layer_shapes,
+        name="layer_shapes",
+        summary=("Traces one forward pass at the level of operations (nn.MaxPool2d and F.max_pool2d alike) and "
+                 "compares the output shape of each layer of `layer_types` with the reference's, in order."),
+        calls=(FIRST_ENTRY,),
+        title="Intermediate layer shapes", expects="each layer's output has the shape the brief describes", measure=measure_layer_shapes,
         judge=judge_layer_shapes, default_timeout=30.0,
         params={"input": Param("shape", default=[], measure=True),
                 "layer_types": Param("strings", default=["Conv2d", "MaxPool2d", "AvgPool2d", "Linear"])}),
     Probe(
-        name="architecture", title="Layers and hyper-parameters", expects="the layers and sizes the brief describes", measure=measure_architecture,
+        name="architecture",
+        summary=("Lists the model's layers of `layer_types` with their hyper-parameters (channels, kernel, stride, "
+                 "padding, features) and parameter counts, and compares them with the reference's."),
+        calls=(FIRST_ENTRY,),
+        title="Layers and hyper-parameters", expects="the layers and sizes the brief describes", measure=measure_architecture,
         judge=judge_architecture, default_timeout=30.0,
         params={"layer_types": Param("strings", default=["Conv2d", "Linear"])}),
 )

@@ -10,6 +10,7 @@ import time
 from typing import Any, Callable
 
 from grader.probes.base import (
+    FIRST_ENTRY,
     JudgeContext,
     MeasureContext,
     MeasureError,
@@ -116,7 +117,11 @@ def judge_test_accuracy(ctx: JudgeContext) -> Verdict:
 
 FAMILY = (
     Probe(
-        name="test_accuracy", title="Test accuracy after training",
+        name="test_accuracy",
+        summary=("Trains the model with the grader's own seeded recipe (`protocol`) and scores its predictions on "
+                 "the real test set against the reference's recorded accuracy (full marks from "
+                 "`min_fraction_of_reference`, none below `floor_fraction_of_reference`)."),
+        calls=(FIRST_ENTRY,), training="epochs", title="Test accuracy after training",
         expects="a test accuracy close to the reference's after the grader's training recipe", measure=measure_test_accuracy,
         judge=judge_test_accuracy, needs_reference=False, needs_data=True, trains=True, default_timeout={"cpu": 240.0, "cuda": 90.0},
         params={"protocol": Param("str", default="quick", measure=True),

@@ -361,25 +361,34 @@ _ARCHITECTURE = {"architecture": Param("str", default="vgg16", measure=True)}
 FAMILY = (
     Probe(
         name="frozen_layers", title="Feature extractor frozen",
+        summary=("Builds build_model() with random weights for `architecture` and checks that every pretrained layer"
+                 " has requires_grad=False and does not change in one training step."),
         expects="every pretrained parameter is frozen and does not change in training",
         measure=measure_frozen_layers, judge=judge_frozen_layers, needs_reference=False, default_timeout=60.0,
-        params=_ARCHITECTURE),
+        params=_ARCHITECTURE, calls=("build_model",), also_uses=("make_optimizer",), training="steps"),
     Probe(
         name="new_head", title="New trainable last layer",
+        summary=("Checks that build_model() replaces the last layer with a trainable one of one output per class (as"
+                 " the reference does) and that one training step changes it."),
         expects="a new, trainable last layer with one output per class that training changes",
-        measure=measure_new_head, judge=judge_new_head, default_timeout=60.0, params=_ARCHITECTURE),
+        measure=measure_new_head, judge=judge_new_head, default_timeout=60.0, params=_ARCHITECTURE,
+        calls=("build_model",), also_uses=("make_optimizer",), training="steps"),
     Probe(
         name="optimizer_params", title="Optimizer over the trainable parameters",
+        summary=("Checks that make_optimizer(model) holds exactly the model's trainable parameters (none of the "
+                 "frozen ones, all of the new head's)."),
         expects="the optimizer holds exactly the trainable parameters",
         measure=measure_optimizer_params, judge=judge_optimizer_params, needs_reference=False,
-        default_timeout=60.0, params=_ARCHITECTURE),
+        default_timeout=60.0, params=_ARCHITECTURE, calls=("build_model", "make_optimizer")),
     Probe(
         name="transfer_accuracy", title="Test accuracy after fine-tuning from ImageNet weights",
+        summary=("Fine-tunes build_model(weights=ImageNet weights) under `protocol` and scores the real test "
+                 "accuracy against the reference's recording; SKIPPED where the weights are not in the cache."),
         expects="a test accuracy close to the reference's after fine-tuning the pretrained network",
         measure=measure_transfer_accuracy, judge=judge_test_accuracy, needs_reference=False,
-        needs_data=True, trains=True, unavailable=weights_missing,
-        default_timeout={"cpu": 900.0, "cuda": 120.0},
+        needs_data=True, trains=True, unavailable=weights_missing, default_timeout={"cpu": 900.0, "cuda": 120.0},
         params={**_ARCHITECTURE, "protocol": Param("str", default="transfer", measure=True),
                 "min_fraction_of_reference": Param("float", default=0.9),
-                "floor_fraction_of_reference": Param("float", default=0.5)}),
+                "floor_fraction_of_reference": Param("float", default=0.5)},
+        calls=("build_model",), also_uses=("make_optimizer",), training="epochs", pretrained=True),
 )

@@ -280,13 +280,23 @@ def judge_class_weights(ctx: JudgeContext) -> Verdict:
 
 
 FAMILY = (
-    Probe(name="xray_transforms", title="Transforms for grayscale X-rays",
+    Probe(name="xray_transforms",
+          summary=("Runs make_transforms()' (train, eval) pair on a grayscale X-ray-sized image: 3-channel 224 × 224"
+                   " tensors with ImageNet's normalisation, the training one random, the evaluation one "
+                   "deterministic."),
+          calls=("make_transforms",), title="Transforms for grayscale X-rays",
           expects="3-channel 224 × 224 tensors with ImageNet's normalisation; augmentation for training only",
           measure=measure_transforms, judge=judge_transforms, needs_reference=False, default_timeout=60.0),
-    Probe(name="xray_datasets", title="ImageFolder datasets of the three splits",
+    Probe(name="xray_datasets",
+          summary=("Calls make_datasets(root) on a generated root/{train,val,test}/{NORMAL,PNEUMONIA} folder: three "
+                   "ImageFolder datasets, the class mapping, and the augmentation on the training split only."),
+          calls=("make_datasets",), also_uses=("make_transforms",), title="ImageFolder datasets of the three splits",
           expects="train/val/test ImageFolder datasets with the right transforms",
           measure=measure_datasets, judge=judge_datasets, needs_reference=False, default_timeout=60.0),
-    Probe(name="class_weights", title="Class weights against the imbalance",
+    Probe(name="class_weights",
+          summary=("Calls make_criterion(train_dataset) on an imbalanced generated training split and checks for a "
+                   "CrossEntropyLoss weighted by the inverse class counts."),
+          calls=("make_criterion",), title="Class weights against the imbalance",
           expects="CrossEntropyLoss weighted by the inverse class counts", measure=measure_class_weights,
           judge=judge_class_weights, needs_reference=False, default_timeout=60.0),
 )
