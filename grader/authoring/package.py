@@ -1,5 +1,6 @@
 """A Gradescope autograder zip for one assignment: the grader's source with that assignment and its
-reference, plus `setup.sh` (builds the image: installs, downloads the dataset and any pretrained
+reference (from the bundled set or a pack, as assignments/<name>/ and reference/<name>/ in the zip, where the
+image's grader finds them), plus `setup.sh` (builds the image: installs, downloads the dataset and any pretrained
 weights) and `run_autograder` (grades /autograder/submission into /autograder/results)."""
 from __future__ import annotations
 
@@ -26,12 +27,12 @@ def _files(spec: AssignmentSpec, reference: Path) -> list[tuple[Path, str]]:
     for path in files:
         if "__pycache__" in path.parts:
             continue
-        if path.is_relative_to(PACKAGE_PARENT):
-            name = str(path.relative_to(PACKAGE_PARENT))
-        elif path.is_relative_to(reference):
+        if path.is_relative_to(reference):
             name = f"reference/{spec.name}/{path.relative_to(reference)}"
-        else:
+        elif path.is_relative_to(spec.path.parent):
             name = f"assignments/{spec.name}/{path.relative_to(spec.path.parent)}"
+        else:
+            name = str(path.relative_to(PACKAGE_PARENT))
         names.append((path, name))
     return names
 

@@ -30,6 +30,8 @@ the per-user process limit of one worker's child (a fork bomb) cannot starve ano
 
 CHILD_ROOT = Path("/grading")
 """Where the strong level mounts the child's folders."""
+SYSTEM_DIRS = ("/usr", "/etc", "/opt/conda", "/lib", "/lib64", "/bin", "/sbin")
+"""Folders of the system every strongly isolated child sees read-only at their own paths."""
 FRESH_DIRS = ("/tmp", "/dev")
 """Folders the sandbox creates empty (tmpfs, devices)."""
 
@@ -87,7 +89,7 @@ class Sandbox:
                "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
                "--perms", "1777", "--tmpfs", "/tmp",  # and a /dev/shm of its own, where a DataLoader's worker
                "--perms", "1777", "--tmpfs", "/dev/shm"]  # processes (num_workers=2) pass their batches
-        for system_dir in ("/usr", "/etc", "/opt/conda"):
+        for system_dir in SYSTEM_DIRS[:3]:
             if Path(system_dir).is_dir() and not _is_hidden(Path(system_dir)):
                 cmd += ["--ro-bind", system_dir, system_dir]
         for link in ("lib", "lib64", "bin", "sbin"):
@@ -104,13 +106,15 @@ class Sandbox:
                 if not any(Path(d) in [lib, *lib.parents] for d in ("/usr", "/etc", "/opt/conda", "/lib", "/lib64")):
                     cmd += ["--ro-bind", str(lib), str(lib)]
         created: set[Path] = set()
-        for m in [*_python_mounts(), *mounts]:
+        bound = [*_python_mounts(), *mounts]
+        for m in bound:
             for parent in reversed(m.child.parents):
                 if parent != Path("/") and parent not in created and not _is_system(parent):
                     cmd += ["--perms", "0755", "--dir", str(parent)]
                     created.add(parent)
             cmd += ["--bind" if m.writable else "--ro-bind", str(m.host), str(m.child)]
             created.add(m.child)
+        cmd += _masks([*(Mount(Path(d), Path(d)) for d in (*SYSTEM_DIRS, *gpu_library_dirs())), *bound])
         cmd += ["--chdir", str(cwd)]
         if os.geteuid() == 0:
             cmd += ["/usr/bin/setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups"]
@@ -120,7 +124,24 @@ class Sandbox:
 
 
 def _is_system(path: Path) -> bool:
-    return str(path) in ("/usr", "/etc", "/opt/conda", "/lib", "/lib64", "/bin", "/sbin")
+    return str(path) in SYSTEM_DIRS
+
+
+def _masks(bound: list[Mount]) -> list[str]:
+    """bubblewrap arguments laying an empty folder over every folder of specs or references (the bundled ones
+    where GRADER_ASSIGNMENTS or GRADER_REFERENCE moved them, an assignment pack's) that a bound folder would show
+    the child: a pack kept under /usr or in a site-packages stays out of its reach."""
+    from grader.spec.packs import PACKS_ENV, bundled_root  # the catalog imports the probes (torch): when starting
+
+    bundled = bundled_root()
+    named = [Path(p) for p in os.environ.get(PACKS_ENV, "").split(":") if p]
+    args: list[str] = []
+    for folder in {f.resolve() for f in (bundled.assignments, bundled.reference, *named) if f.is_dir()}:
+        for m in bound:
+            host = m.host.resolve()
+            if host == folder or host in folder.parents:
+                args += ["--tmpfs", str(m.child / folder.relative_to(host))]
+    return args
 
 
 def _is_hidden(path: Path) -> bool:

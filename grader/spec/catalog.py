@@ -1,28 +1,19 @@
-"""Where the assignments are: find one by name or path, list them, read any spec whatever its kind, and find its
-reference solution."""
+"""Where the assignments are: find one by name or path in the bundled set and the packs (grader.spec.packs), list
+them, read any spec whatever its kind, and find its reference solution beside it."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import tomllib
 
-from grader.files import PACKAGE_PARENT
 from grader.results import Kind
 from grader.spec.code import AssignmentSpec, load_spec
+from grader.spec.packs import PACKS_ENV, Root, bundled_root, roots
 from grader.spec.reference import Reference, load_reference
 from grader.spec.table import SpecError
 from grader.spec.written import WrittenSpec, load_written
 
 Spec = AssignmentSpec | WrittenSpec
-
-
-def assignments_root() -> Path:
-    return Path(os.environ.get("GRADER_ASSIGNMENTS", PACKAGE_PARENT / "assignments"))
-
-
-def reference_root() -> Path:
-    return Path(os.environ.get("GRADER_REFERENCE", PACKAGE_PARENT / "reference"))
 
 
 def spec_kind(path: Path) -> Kind:
@@ -40,8 +31,23 @@ def load_any(path: Path) -> Spec:
     return load_written(path) if spec_kind(path) is Kind.WRITTEN else load_spec(path)
 
 
+def catalog() -> dict[str, tuple[Path, Root]]:
+    """Assignment name (its folder's) → its assignment.toml and the root it is in, the bundled set first; SpecError
+    when a name is defined twice."""
+    found: dict[str, tuple[Path, Root]] = {}
+    for root in roots():
+        for path in sorted(root.assignments.glob("*/assignment.toml")):
+            name = path.parent.name
+            if name in found:
+                raise SpecError(f"assignment '{name}' is defined twice: {found[name][0]} and {path}; expected each "
+                                f"name once across the bundled assignments and the packs in --assignments or "
+                                f"{PACKS_ENV}; hint: rename one (its folder and its `name =`) or leave its pack out")
+            found[name] = (path, root)
+    return found
+
+
 def _spec_files() -> list[Path]:
-    return sorted(assignments_root().glob("*/assignment.toml"))
+    return [path for path, _ in catalog().values()]
 
 
 def list_assignments() -> list[AssignmentSpec]:
@@ -61,11 +67,11 @@ def assignment_path(name_or_path: str) -> Path:
         path = path / "assignment.toml"
     if path.is_file():
         return path
-    candidate = assignments_root() / name_or_path / "assignment.toml"
-    if candidate.is_file():
-        return candidate
-    known = ", ".join(p.parent.name for p in _spec_files())
-    raise SpecError(f"no assignment '{name_or_path}' (known: {known or 'none'}; or give a path to an assignment.toml)")
+    known = catalog()
+    if name_or_path in known:
+        return known[name_or_path][0]
+    raise SpecError(f"no assignment '{name_or_path}' (known: {', '.join(known) or 'none'}; or give a path to an "
+                    f"assignment.toml, or the pack that holds it with --assignments)")
 
 
 def find_assignment(name_or_path: str) -> AssignmentSpec:
@@ -79,4 +85,19 @@ def find_assignment(name_or_path: str) -> AssignmentSpec:
 
 def find_reference(spec: AssignmentSpec) -> Reference:
     """The reference solution of a code assignment, and what was recorded from it."""
-    return load_reference(spec, reference_root())
+    return load_reference(spec, reference_root(spec))
+
+
+def reference_root(spec: AssignmentSpec) -> Path:
+    """The folder of references that holds `spec`'s: that of the root its folder is in (<root>/assignments/<name> →
+    <root>/reference/<name>), else the reference folder beside its assignments folder where it holds one for it
+    (a pack named by path), else that of the catalog's assignment of its name (a spec copied out of its folder)."""
+    folder = spec.path.resolve().parent.parent
+    for root in roots():
+        if root.assignments.resolve() == folder:
+            return root.reference
+    beside = folder.parent / "reference"
+    if (beside / spec.name / "solution.py").is_file():
+        return beside
+    known = catalog().get(spec.name)
+    return known[1].reference if known else bundled_root().reference
