@@ -60,7 +60,7 @@ def assign(master_path: Path, pack: Path, *, options: GradeOptions, steps: Assig
                         sorted([*files.student, *files.reference]))
         if isinstance(files.spec, AssignmentSpec):
             spec = load_spec(staging / "assignments" / files.spec.name / "assignment.toml")
-            _run_steps(spec, steps, options, progress, log, done)
+            _run_steps(spec, steps, options, progress, lambda line: log(line.replace(str(staging), str(pack))), done)
         _move_into(staging, pack, files.spec.name)
         return done
     finally:

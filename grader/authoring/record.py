@@ -109,9 +109,24 @@ def _record_expected(spec: AssignmentSpec, submission: Submission, static: list[
         if outcome.kind is not OutcomeKind.MEASURED:
             raise RuntimeError(f"the reference failed check '{c.id}': {outcome.kind}: {outcome.message}\n"
                                f"{outcome.traceback}")
+        raised = _raised(outcome.data)
+        if raised:
+            raise RuntimeError(f"the reference failed check '{c.id}': its code raised {raised}; hint: check the "
+                               "check's parameters (inputs, shapes) against what the reference accepts")
         expected[c.id] = outcome.data
     torch.save(expected, reference.directory / "expected.pt")
     log(f"recorded expected measurements for {len(expected)} checks → {reference.directory / 'expected.pt'}")
+
+
+def _raised(data: object) -> str:
+    """The first error a probe measured as the code's behaviour (probes record it under a key 'error')."""
+    if isinstance(data, dict):
+        if isinstance(data.get("error"), str) and data["error"]:
+            return data["error"]
+        data = list(data.values())
+    if isinstance(data, (list, tuple)):
+        return next((found for item in data if (found := _raised(item))), "")
+    return ""
 
 
 def _torchvision_version() -> str:

@@ -36,12 +36,12 @@ def assign(master: Path, pack: Path, seeds: int, no_record: bool, no_validate: b
     with user_errors(AssignError):
         with check_progress(f"assigning {master.name}") as progress:
             made = build(master, pack, options=options, steps=steps, progress=progress,
-                         log=lambda line: console.print(line, highlight=False, markup=False))
+                         log=lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True))
     console.print(f"[bold green]assigned:[/] {escape(made.name)} → {escape(str(made.folder))} (students) and "
-                  f"{escape(str(made.reference))} (instructors)", highlight=False)
+                  f"{escape(str(made.reference))} (instructors)", highlight=False, soft_wrap=True)
     if made.reference_score:
         console.print(f"reference {made.reference_score}, starter {made.starter_score}")
-    console.print(f"grade with: grader --assignments {escape(str(pack))} grade {escape(made.name)} HANDIN",
+    console.print(f"grade with: grader --assignments {escape(str(pack))} grade {escape(made.name)} HANDIN", soft_wrap=True,
                   highlight=False)
     if made.survivors:
         errors.print(f"[yellow]{len(made.survivors)} mutant(s) no check catches[/] (see the report above)")
