@@ -200,7 +200,7 @@ def parse_spec(data: bytes, path: Path) -> AssignmentSpec:
     dataset = top.require("dataset", str)
     if dataset not in DATASETS:
         raise top.error(f"unknown dataset '{dataset}'; known: {list(DATASETS)}", "dataset")
-    data = _image_folder(top, dataset)
+    own_data = _image_folder(top, dataset)
     entry = top.values["entry"]
     entries = (entry,) if isinstance(entry, str) else entry
     if not isinstance(entries, (list, tuple)) or not entries or not all(isinstance(e, str) and e.isidentifier()
@@ -216,7 +216,7 @@ def parse_spec(data: bytes, path: Path) -> AssignmentSpec:
                           digest=hashlib.sha256(data).hexdigest(), description=top.get("description", str, ""),
                           salvage=top.get("salvage", bool, True),
                           import_budget=top.positive("import_budget", DEFAULT_IMPORT_BUDGET),
-                          data=data)
+                          data=own_data)
 
 
 def load_spec(path: Path) -> AssignmentSpec:

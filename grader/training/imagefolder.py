@@ -110,11 +110,10 @@ def _test_order(files: list[tuple[Path, int]], base: Path) -> list[tuple[Path, i
 
 def folder_fingerprint(source: ImageFolderSource, files: dict[str, list[tuple[Path, int]]]) -> str:
     """16 hex digits of SHA-256 over the size and channels the images are staged at, and the relative name and
-    bytes of every image."""
+    bytes of every image (in the order of their names)."""
     h = hashlib.sha256(f"{IMAGEFOLDER}\0{source.image_size}\0{source.channels}".encode())
-    for split in SPLITS:
-        for path, _ in files[split]:
-            h.update(f"\0{path.relative_to(source.path).as_posix()}\0{file_sha256(path)}".encode())
+    for path in sorted(path for split in SPLITS for path, _ in files[split]):
+        h.update(f"\0{path.relative_to(source.path).as_posix()}\0{file_sha256(path)}".encode())
     return h.hexdigest()[:16]
 
 

@@ -68,12 +68,12 @@ PROTOCOLS: dict[tuple[str, str], Protocol] = {
         "full", "cifar10", epochs=5, batch_size=64, lr=1e-3, train_subset=None, seed=0,
         description="the chapter's recipe: 5 epochs on all 50,000 images, Adam lr 1e-3, batch 64"),
     ("imagefolder", "quick"): Protocol(
-        "quick", "imagefolder", epochs=2, batch_size=64, lr=1e-3, train_subset=None, seed=0, min_images_seen=20_000,
-        description="2 epochs on all training images (more on a small folder, to see 20,000 images), Adam lr 1e-3, "
+        "quick", "imagefolder", epochs=2, batch_size=64, lr=1e-3, train_subset=None, seed=0, min_images_seen=10_000,
+        description="2 epochs on all training images (more on a small folder, to see 10,000 images), Adam lr 1e-3, "
                     "batch 64"),
     ("imagefolder", "full"): Protocol(
-        "full", "imagefolder", epochs=5, batch_size=64, lr=1e-3, train_subset=None, seed=0, min_images_seen=100_000,
-        description="5 epochs on all training images (more on a small folder, to see 100,000 images), Adam lr "
+        "full", "imagefolder", epochs=5, batch_size=64, lr=1e-3, train_subset=None, seed=0, min_images_seen=50_000,
+        description="5 epochs on all training images (more on a small folder, to see 50,000 images), Adam lr "
                     "1e-3, batch 64"),
 }
 """An assignment's own ImageFolder (grader.training.imagefolder) has the generic quick and full recipes, their
