@@ -54,7 +54,8 @@ DATASETS: dict[str, DatasetInfo] = {
 }
 """mnist and cifar10 are staged for the child from the data root. Most chest_xray checks run on a folder the child
 generates (grader.probes.xray); the real X-rays, rarely on a grading machine, are staged only for the clinical check
-(grader.probes.clinical) where they are present."""
+(grader.probes.clinical) where they are present. An assignment's own images (`dataset = "imagefolder"`) are no entry
+here: their facts come from the spec's folder (grader.training.imagefolder)."""
 XRAY_DIR = "chest_xray"
 XRAY_SOURCE = ("Kermany et al. 2018, \"Chest X-Ray Images (Pneumonia)\": ChestXRay2017.zip on Mendeley Data, "
                "https://data.mendeley.com/datasets/rscbjbr9sj/2 (on Kaggle as chest-xray-pneumonia)")
