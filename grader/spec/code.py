@@ -169,11 +169,13 @@ def _image_folder(top: Table, dataset: str) -> ImageFolderSource | None:
     channels = table.get("channels", int, 3)
     if channels not in (1, 3):
         raise table.error(f"key 'channels' must be 1 (grayscale) or 3 (RGB), found {channels}", "channels")
-    path = (top.path.parent / Path(table.require("path", str)).expanduser()).resolve()
+    written = table.require("path", str)
+    path = (top.path.parent / Path(written).expanduser()).resolve()
     try:
         classes = folder_classes(path)
     except DataNotFoundError as exc:
-        raise table.error(f"key 'path': {exc}", "path") from None
+        raise table.error(f"key 'path' = {written!r} (relative to the assignment.toml's folder): {exc}",
+                          "path") from None
     return ImageFolderSource(path=path, image_size=size, channels=channels, classes=classes)
 
 
