@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import REPO, grade, run_cli
 
-from grader.spec import SpecError, parse_spec
+from grader.spec import AssignmentSpec, SpecError, parse_spec
 from grader.training.data import DataNotFoundError
 from grader.training.imagefolder import (
     SPLITS,
@@ -65,7 +65,7 @@ def images(tmp_path_factory: pytest.TempPathFactory, needs_data: Path) -> Path:
     return _write_folder(tmp_path_factory.mktemp("pack") / "images", needs_data)
 
 
-def _parse(images: Path, text: str) -> object:
+def _parse(images: Path, text: str) -> AssignmentSpec:
     spec_file = images.parent / "shapes_cnn" / "assignment.toml"
     return parse_spec(text.encode(), spec_file)
 
@@ -108,7 +108,7 @@ def test_spec_errors_name_the_file_key_and_line(images: Path, change: tuple[str,
 
 
 def test_no_data_table_and_class_mismatch(images: Path, tmp_path: Path) -> None:
-    no_table = HEAD.split("[data]")[0] + "[budgets]\ncpu = 1\ncuda = 1\n[[check]]\nprobe = \"output_shape\"\npoints = 1\n"
+    no_table = HEAD.split("[data]")[0] + '[budgets]\ncpu = 1\ncuda = 1\n[[check]]\nprobe = "output_shape"\npoints = 1\n'
     with pytest.raises(SpecError, match=r"top level, line 4: dataset \"imagefolder\" needs a \[data\] table"):
         _parse(images, no_table)
     shutil.copytree(images, tmp_path / "images")
@@ -197,7 +197,7 @@ def test_a_pack_with_its_own_images_is_recorded_and_graded(images: Path, tmp_pat
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """The cifar_simplecnn checks for a SimpleCNN with a 3-class head on the images resized to 16×16, recorded with
     one seed by `grader reference record` and graded, all passing. About 28 s of CPU (four interpreters importing
-    torch, two trainings); 86 to 122 s of wall time on this project's shared 2-core machine under load."""
+    torch, two trainings); 50 to 122 s of wall time on this project's shared 2-core machine under load."""
     checks = (REPO / "assignments" / "cifar_simplecnn" / "assignment.toml").read_text().split("[[check]]", 1)[1]
     spec_file = images.parent / "shapes_cnn" / "assignment.toml"
     spec_file.parent.mkdir(exist_ok=True)
