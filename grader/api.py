@@ -30,7 +30,8 @@ from grader.submission.load import (
     load_submission,
     student_source,
 )
-from grader.training.data import DATASETS, StagedDataset, resolve_data_root, stage
+from grader.training.data import StagedDataset, resolve_data_root, stage
+from grader.training.imagefolder import stage_folder
 
 GRADING_SEED = 0
 GPU_TROUBLE = re.compile(r"out of memory|ALLOC_FAILED|CUDA error|CUDA driver|cuDNN error|CUDNN_STATUS|CUBLAS_STATUS",
@@ -115,9 +116,12 @@ def selected_checks(spec: AssignmentSpec, options: GradeOptions) -> list[Check]:
     return checks
 
 
-def _stage_if_needed(spec: AssignmentSpec, checks: list[Check], options: GradeOptions) -> StagedDataset | None:
+def stage_if_needed(spec: AssignmentSpec, checks: list[Check], options: GradeOptions) -> StagedDataset | None:
+    """The spec's dataset staged for the child (its own ImageFolder where it names one), if a check needs it."""
     if not any(PROBES[c.probe].needs_data for c in checks):
         return None
+    if spec.data is not None:
+        return stage_folder(spec.data)
     return stage(spec.dataset, resolve_data_root(options.data_root), download=options.download)
 
 
@@ -134,7 +138,7 @@ def measure(spec: AssignmentSpec, submission: Submission, checks: list[Check], r
             prepared: dict[str, Any] | None = None) -> ChildReport:
     """Run the checks' measure halves on a submission in an isolated child (a one-off child in `sandbox`
     unless an executor is given). `prepared`: `prepare_inputs` of these checks, when already computed."""
-    info = DATASETS[spec.dataset]
+    info = spec.dataset_info
     prepared = prepare_inputs(spec, checks, reference) if prepared is None else prepared
     jobs = []
     for c in checks:
@@ -210,7 +214,7 @@ def prepare_grading(spec: AssignmentSpec, options: GradeOptions = GradeOptions()
     runnable = [c for c in checks if c.id not in skipped]
     reference = find_reference(spec)
     return Grading(spec=spec, options=options, device=device, checks=checks,
-                   reference=reference, skipped=skipped, staged=_stage_if_needed(spec, runnable, options),
+                   reference=reference, skipped=skipped, staged=stage_if_needed(spec, runnable, options),
                    sandbox=detect(options.isolation), prepared=prepare_inputs(spec, runnable, reference))
 
 

@@ -102,13 +102,18 @@ def _tiny(protocol_subset: int = 512) -> train.Protocol:
 
 def test_protocols() -> None:
     assert set(PROTOCOLS) == {("mnist", "quick"), ("mnist", "full"), ("cifar10", "quick"), ("cifar10", "full"),
-                              ("cifar10", "high_lr"), ("cifar10", "transfer"), ("cifar10", "small")}
+                              ("cifar10", "high_lr"), ("cifar10", "transfer"), ("cifar10", "small"),
+                              ("imagefolder", "quick"), ("imagefolder", "full")}
     for (dataset, name), p in PROTOCOLS.items():
         assert (p.dataset, p.name) == (dataset, name) and p.description
     for dataset in ("mnist", "cifar10"):
         full = get_protocol(dataset, "full")
         assert (full.epochs, full.batch_size, full.lr, full.train_subset) == (5, 64, 1e-3, None)
     assert get_protocol("cifar10", "high_lr").lr == 30 * get_protocol("cifar10", "quick").lr
+    quick, full = get_protocol("imagefolder", "quick"), get_protocol("imagefolder", "full")
+    assert [quick.epochs_for(n) for n in (180, 5_000, 50_000)] == [56, 2, 2]  # a small folder: 10,000 images seen
+    assert [full.epochs_for(n) for n in (180, 5_000, 50_000)] == [278, 10, 5]
+    assert get_protocol("cifar10", "quick").epochs_for(180) == 2
     with pytest.raises(KeyError, match="known: mnist/quick, mnist/full, cifar10/quick, cifar10/high_lr"):
         get_protocol("mnist", "slow")
 

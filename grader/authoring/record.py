@@ -17,6 +17,7 @@ from grader.api import (
     device_label,
     measure,
     resolve_device,
+    stage_if_needed,
     unavailable,
 )
 from grader.contract import OutcomeKind
@@ -27,7 +28,7 @@ from grader.spec import AssignmentSpec, Check
 from grader.spec.catalog import find_reference
 from grader.spec.reference import Reference
 from grader.submission.load import Submission
-from grader.training.data import StagedDataset, fingerprint, resolve_data_root, stage
+from grader.training.data import StagedDataset, resolve_data_root
 
 
 def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options: GradeOptions,
@@ -47,8 +48,7 @@ def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options
     static = [c for c in spec.checks if not PROBES[c.probe].trains and PROBES[c.probe].needs_reference]
     training = [c for c in spec.checks if PROBES[c.probe].trains]
     root = resolve_data_root(options.data_root)
-    staged = stage(spec.dataset, root, download=options.download) \
-        if any(PROBES[c.probe].needs_data for c in spec.checks) else None
+    staged = stage_if_needed(spec, list(spec.checks), options)
     sandbox = detect(options.isolation)
     if not metrics_only:
         _record_expected(spec, submission, static, reference, sandbox, options, staged, progress, log)
@@ -86,7 +86,7 @@ def record_reference(spec: AssignmentSpec, *, protocol: str, seeds: int, options
         "train_seconds_mean": round(sum(seconds) / len(seconds), 1), "engine": outcome.data.get("engine", ""),
         "device": device_label(device), "torch": torch.__version__, "torchvision": _torchvision_version(),
         "python": platform.python_version(), "dataset": spec.dataset,
-        "dataset_fingerprint": fingerprint(spec.dataset, root), "isolation": sandbox.level,
+        "dataset_fingerprint": staged.fingerprint, "isolation": sandbox.level,
         "recorded_at": now(), "grader_version": __version__,
         **outcome.data.get("provenance", {}),
     }

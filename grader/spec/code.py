@@ -10,12 +10,17 @@ from typing import Any
 from grader.probes.base import DEVICE_CLASSES
 from grader.results import Kind
 from grader.spec.table import NUMBER, SpecError, Table, read_toml
+from grader.training.data import DATASETS as KNOWN_DATASETS
+from grader.training.data import DataNotFoundError, DatasetInfo
+from grader.training.imagefolder import IMAGEFOLDER, ImageFolderSource, folder_classes
 
 SCHEMA_VERSION = 1
-DATASETS = ("mnist", "cifar10", "chest_xray")
+DATASETS = ("mnist", "cifar10", "chest_xray", IMAGEFOLDER)
 
 _TOP_KEYS = {"schema_version", "kind", "name", "title", "dataset", "entry", "budgets", "check", "description",
-             "salvage", "import_budget"}
+             "salvage", "import_budget", "data"}
+_DATA_KEYS = {"path", "image_size", "channels"}
+MAX_IMAGE_SIZE = 1024
 DEFAULT_IMPORT_BUDGET = 30.0
 _CHECK_KEYS = {"id", "name", "probe", "points", "hidden", "timeout", "needs", "devices"}
 
@@ -64,6 +69,13 @@ class AssignmentSpec:
     """Seconds a .py file's top-level code may run before it is interrupted (then salvaged)."""
     extra: dict[str, Any] = field(default_factory=dict)
     kind: Kind = Kind.CODE
+    data: ImageFolderSource | None = None
+    """The assignment's own images (`dataset = "imagefolder"` and its `[data]` table); None for a known dataset."""
+
+    @property
+    def dataset_info(self) -> DatasetInfo:
+        """The channels, image size and classes of the spec's dataset."""
+        return self.data.info if self.data is not None else KNOWN_DATASETS[self.dataset]
 
     def budget_for(self, device_class: str) -> float:
         return self.budgets[device_class]
@@ -137,6 +149,36 @@ def _check(table: Table, seen_ids: set[str], entry: tuple[str, ...]) -> Check:
                  devices=_names(table, "devices", list(DEVICE_CLASSES), DEVICE_CLASSES, "device classes from"))
 
 
+def _image_folder(top: Table, dataset: str) -> ImageFolderSource | None:
+    """The `[data]` table of `dataset = "imagefolder"` (path relative to the spec's folder, image_size,
+    channels), its folder's classes read; refused with any other dataset."""
+    if dataset != IMAGEFOLDER:
+        if "data" in top:
+            raise top.error(f"key 'data' names an assignment's own images, for dataset = \"{IMAGEFOLDER}\" only; "
+                            f"dataset '{dataset}' is found under the data root", "data")
+        return None
+    if "data" not in top:
+        raise top.error(f"dataset \"{IMAGEFOLDER}\" needs a [data] table with path = \"folder holding train/ and "
+                        "test/\" and image_size = N", "dataset")
+    table = top.table("data")
+    table.only(_DATA_KEYS)
+    size = table.require("image_size", int)
+    if not 1 <= size <= MAX_IMAGE_SIZE:
+        raise table.error(f"key 'image_size' must be from 1 to {MAX_IMAGE_SIZE} (pixels of a square image), "
+                          f"found {size}", "image_size")
+    channels = table.get("channels", int, 3)
+    if channels not in (1, 3):
+        raise table.error(f"key 'channels' must be 1 (grayscale) or 3 (RGB), found {channels}", "channels")
+    written = table.require("path", str)
+    path = (top.path.parent / Path(written).expanduser()).resolve()
+    try:
+        classes = folder_classes(path)
+    except DataNotFoundError as exc:
+        raise table.error(f"key 'path' = {written!r} (relative to the assignment.toml's folder): {exc}",
+                          "path") from None
+    return ImageFolderSource(path=path, image_size=size, channels=channels, classes=classes)
+
+
 def check_schema_version(top: Table) -> None:
     """The file's schema_version must be the one this grader reads."""
     version = top.require("schema_version", int)
@@ -160,6 +202,7 @@ def parse_spec(data: bytes, path: Path) -> AssignmentSpec:
     dataset = top.require("dataset", str)
     if dataset not in DATASETS:
         raise top.error(f"unknown dataset '{dataset}'; known: {list(DATASETS)}", "dataset")
+    own_data = _image_folder(top, dataset)
     entry = top.values["entry"]
     entries = (entry,) if isinstance(entry, str) else entry
     if not isinstance(entries, (list, tuple)) or not entries or not all(isinstance(e, str) and e.isidentifier()
@@ -174,7 +217,8 @@ def parse_spec(data: bytes, path: Path) -> AssignmentSpec:
                           entry=tuple(entries), budgets=budgets, checks=checks, path=path,
                           digest=hashlib.sha256(data).hexdigest(), description=top.get("description", str, ""),
                           salvage=top.get("salvage", bool, True),
-                          import_budget=top.positive("import_budget", DEFAULT_IMPORT_BUDGET))
+                          import_budget=top.positive("import_budget", DEFAULT_IMPORT_BUDGET),
+                          data=own_data)
 
 
 def load_spec(path: Path) -> AssignmentSpec:

@@ -70,8 +70,11 @@ class Table:
         return key in self.values
 
     def error(self, message: str, key: str | None = None) -> SpecError:
-        """A SpecError for `message`, at `key`'s line when the file shows it."""
+        """A SpecError for `message`, at `key`'s line when the file shows it (a sub-table's: its header's)."""
         line = self.source.key_line(key, *self.span) if key and self.source else None
+        if key and self.source and line is None:
+            headers = self.source.headers(f"{self.name}.{key}" if self.name else key, *self.span)
+            line = headers[0] + 1 if headers else None
         return SpecError(f"{self.path}: {self.where}" + (f", line {line}" if line else "") + f": {message}")
 
     def only(self, allowed: set[str], what: str = "") -> None:

@@ -54,7 +54,8 @@ DATASETS: dict[str, DatasetInfo] = {
 }
 """mnist and cifar10 are staged for the child from the data root. Most chest_xray checks run on a folder the child
 generates (grader.probes.xray); the real X-rays, rarely on a grading machine, are staged only for the clinical check
-(grader.probes.clinical) where they are present."""
+(grader.probes.clinical) where they are present. An assignment's own images (`dataset = "imagefolder"`) are no entry
+here: their facts come from the spec's folder (grader.training.imagefolder)."""
 XRAY_DIR = "chest_xray"
 XRAY_SOURCE = ("Kermany et al. 2018, \"Chest X-Ray Images (Pneumonia)\": ChestXRay2017.zip on Mendeley Data, "
                "https://data.mendeley.com/datasets/rscbjbr9sj/2 (on Kaggle as chest-xray-pneumonia)")
@@ -212,7 +213,8 @@ def load_split(dataset: str, root: Path, *, train: bool, download: bool = False)
 _HASH_CACHE: dict[tuple[str, int, int], str] = {}
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes (remembered while its size and modification time stay the same)."""
     st = path.stat()
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
     if key not in _HASH_CACHE:
@@ -235,7 +237,7 @@ def fingerprint(dataset: str, root: Path) -> str:
         raise _not_found(dataset, Path(root), searched, [])
     h = hashlib.sha256(dataset.encode())
     for path in files:
-        h.update(f"\0{path.name}\0{_file_sha256(path)}".encode())
+        h.update(f"\0{path.name}\0{file_sha256(path)}".encode())
     return h.hexdigest()[:16]
 
 
@@ -270,7 +272,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
     target.chmod(0o644)
 
 
-def _write_once(target: Path, complete: Callable[[Path], bool], write: Callable[[Path], None]) -> None:
+def write_once(target: Path, complete: Callable[[Path], bool], write: Callable[[Path], None]) -> None:
     """Unless `target` is `complete`, `write` it into a temporary folder beside it and rename that into place, so
     that concurrent stagers are safe (losing the race to another one is fine)."""
     if complete(target):
@@ -314,12 +316,13 @@ def _stage_xray(root: Path, parent: Path) -> StagedDataset:
             folder.chmod(0o755)
         (tmp / XRAY_STAGED_MARK).touch()
 
-    _write_once(target, lambda folder: (folder / XRAY_STAGED_MARK).is_file(), write)
+    write_once(target, lambda folder: (folder / XRAY_STAGED_MARK).is_file(), write)
     return StagedDataset(dataset=XRAY_DIR, directory=target, test_labels=torch.tensor([n for _, n in tests]),
                          fingerprint=fp)
 
 
-def _write_staged(folder: Path, train: Split, test_images: torch.Tensor) -> None:
+def write_staged(folder: Path, train: Split, test_images: torch.Tensor) -> None:
+    """The `STAGED_FILES` of a training split and unlabeled test images, world-readable, into `folder`."""
     arrays = {"train_images.npy": train.images.numpy(), "train_labels.npy": train.labels.numpy(),
               "test_images.npy": test_images.numpy()}
     for name, array in arrays.items():
@@ -344,6 +347,6 @@ def stage(dataset: str, root: Path, cache_dir: Path | None = None, *,
     test = load_split(dataset, root, train=False, download=download)
     fp = fingerprint(dataset, root)
     target = parent / f"{dataset}-{fp}"
-    _write_once(target, lambda folder: not _missing(folder, STAGED_FILES),
-                lambda tmp: _write_staged(tmp, load_split(dataset, root, train=True), test.images))
+    write_once(target, lambda folder: not _missing(folder, STAGED_FILES),
+               lambda tmp: write_staged(tmp, load_split(dataset, root, train=True), test.images))
     return StagedDataset(dataset=dataset, directory=target, test_labels=test.labels, fingerprint=fp)

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from grader.training.data import DATASETS
+from grader.training.data import DATASETS, DatasetInfo
+from grader.training.imagefolder import IMAGEFOLDER, read_info
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class StagedTensors:
     mean: torch.Tensor
     """float32 [1, C, 1, 1], the dataset's channel means on the same device."""
     std: torch.Tensor
+    num_classes: int
 
     @property
     def device(self) -> torch.device:
@@ -34,6 +36,11 @@ class StagedTensors:
     def normalise(self, images: torch.Tensor) -> torch.Tensor:
         """float32 images in the dataset's normalisation, from uint8 ones on this device."""
         return images.float().div_(255).sub_(self.mean).div_(self.std)
+
+
+def staged_info(directory: Path, dataset: str) -> DatasetInfo:
+    """The facts of the dataset staged in `directory`: a known dataset's, or those an ImageFolder's staging wrote."""
+    return read_info(directory) if dataset == IMAGEFOLDER else DATASETS[dataset]
 
 
 def _load_images(path: Path, channels: int, size: int) -> np.ndarray:
@@ -46,8 +53,8 @@ def _load_images(path: Path, channels: int, size: int) -> np.ndarray:
 
 def load_staged(directory: Path, device: str | torch.device = "cpu", *, dataset: str) -> StagedTensors:
     """Load a staged folder onto `device`, images kept as uint8."""
-    info = DATASETS[dataset]
     directory = Path(directory)
+    info = staged_info(directory, dataset)
 
     def images(name: str) -> torch.Tensor:
         return torch.from_numpy(_load_images(directory / name, info.channels, info.image_size)).to(device)
@@ -59,12 +66,12 @@ def load_staged(directory: Path, device: str | torch.device = "cpu", *, dataset:
                          f"got {labels.dtype} {list(labels.shape)}")
     return StagedTensors(dataset, train_images, torch.from_numpy(labels).to(device), images("test_images.npy"),
                          torch.tensor(info.mean, device=device).view(1, -1, 1, 1),
-                         torch.tensor(info.std, device=device).view(1, -1, 1, 1))
+                         torch.tensor(info.std, device=device).view(1, -1, 1, 1), info.num_classes)
 
 
 def load_first_images(directory: Path, *, dataset: str, count: int, split: str = "test") -> torch.Tensor:
     """The first `count` staged images of `split` ('train' or 'test'), normalised (float32, CPU)."""
-    info = DATASETS[dataset]
+    info = staged_info(directory, dataset)
     array = np.load(Path(directory) / f"{split}_images.npy", mmap_mode="r", allow_pickle=False)
     if array.dtype != np.uint8 or array.shape[1:] != (info.channels, info.image_size, info.image_size):
         raise ValueError(f"{directory}/{split}_images.npy: expected uint8 [N, {info.channels}, "
