@@ -1,5 +1,6 @@
 # %% [raw]
 # # ASSIGNMENT
+# # Written by `grader assign` from master.py: edit the master, not this file.
 # # Section 8.5: transfer learning with ResNet18: load, freeze, replace the head, train only the new layer.
 # schema_version = 1
 # name = "resnet18_transfer"
@@ -151,7 +152,7 @@ def make_optimizer(model):
 # %% [markdown] tags=["starter-only"]
 # Quick look (random weights): expect `torch.Size([2, 10])` and 5,130 trainable parameters.
 
-# %%
+# %% tags=["starter-only"]
 if __name__ == "__main__":
     model = build_model()
     print(model(torch.randn(2, 3, 32, 32)).shape)

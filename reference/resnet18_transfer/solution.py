@@ -23,9 +23,3 @@ def make_optimizer(model):
     """An optimizer over exactly the parameters of `model` that have requires_grad=True."""
     # TODO: e.g. torch.optim.Adam(model.fc.parameters(), lr=0.001)
     return torch.optim.Adam(model.fc.parameters(), lr=0.001)
-
-
-if __name__ == "__main__":
-    model = build_model()
-    print(model(torch.randn(2, 3, 32, 32)).shape)
-    print(sum(p.numel() for p in model.parameters() if p.requires_grad), "trainable parameters")
