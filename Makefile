@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 GRADER_DATA ?= $(shell test -d ../shared/datasets && cd ../shared/datasets && pwd)
 export GRADER_DATA
 
-.PHONY: demo test test-slow install clean starters
+.PHONY: demo test test-slow install clean masters
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -25,9 +25,11 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
 
-# Regenerate every assignments/<name>/starter.ipynb from its starter.py (jupytext percent format).
-starters: $(STAMP)
-	for f in assignments/*/starter.py; do $(VENV)/bin/jupytext --quiet --set-kernel python3 --to ipynb "$$f"; done
+# Regenerate every bundled assignment (assignments/<name>/ and reference/<name>/solution.py) from its master,
+# reference/<name>/master.py, keeping its recordings (tests/test_masters.py checks that the files match).
+masters: $(STAMP)
+	for f in reference/*/master.py; do \
+	  $(VENV)/bin/grader assign "$$f" --out . --no-record --no-validate --no-mutants || exit 1; done
 
 clean:
 	rm -rf demo-reports .pytest_cache

@@ -34,7 +34,8 @@ def solution(assignment: str) -> str:
 
 def disguise(code: str, renames: dict[str, str]) -> str:
     """What a copier changes for free: names, docstring, comments, quotes, blank lines, line breaks, imports."""
-    code = re.sub(r'^""".*?"""\n', "", code, flags=re.DOTALL)
+    code = re.sub(r'\A(?:#[^\n]*\n)*""".*?"""\n', "", code, flags=re.DOTALL)  # after a generated header
+    code = re.sub(r"^[ \t]*#.*\n", "", code, flags=re.MULTILINE)  # comment lines, then trailing comments
     code = re.sub(r"[ \t]*#.*", "", code)
     for old, new in renames.items():
         code = re.sub(rf"\b{old}\b", new, code)

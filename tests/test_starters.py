@@ -25,7 +25,7 @@ def test_starter_notebook_matches_starter_py(assignment: str) -> None:
     notebook = nbformat.read(folder / "starter.ipynb", as_version=4)
     nbformat.validate(notebook)
     assert _cells(notebook) == _cells(jupytext.read(folder / "starter.py")), \
-        "starter.ipynb is out of date: run `make starters`"
+        "starter.ipynb is out of date: run `make masters`"
     assert any("skip-grading" in tags for _, _, tags in _cells(notebook)), "a skip-grading cell shows the tag"
     assert notebook.metadata["kernelspec"]["name"] == "python3"
 

@@ -67,9 +67,9 @@ def test_too_long_too_large_and_unreadable_hand_ins_are_said_so(tmp_path: Path) 
 @pytest.mark.parametrize("edit, words", [
     (lambda t: t.replace('max_words = 250\n', ''), ["question #1 (1a)", "missing key 'max_words'"]),
     (lambda t: t.replace('points = 4\n', 'points = "four"\n'),
-     ["question #1 (1a), line 12", "key 'points' must be int or float, found str 'four'"]),
+     ["question #1 (1a), line 13", "key 'points' must be int or float, found str 'four'"]),
     (lambda t: t.replace('  keywords = ["slide"', '  colour = "red"\n  keywords = ["slide"'),
-     ["question #1 (1a), rubric item #1, line 18", "unknown key 'colour'"]),
+     ["question #1 (1a), rubric item #1, line 19", "unknown key 'colour'"]),
 ])
 def test_spec_errors_name_the_file_question_and_key(tmp_path: Path, edit, words: list[str]) -> None:  # noqa: ANN001
     spec = tmp_path / "assignment.toml"

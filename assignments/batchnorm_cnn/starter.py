@@ -26,6 +26,7 @@ class BatchNormCNN(nn.Module):
         #   self.bn2:   2-D batch normalisation over conv2's output channels
         #   self.fc1:   fully connected, 32 * 8 * 8 -> 128
         #   self.fc2:   fully connected, 128 -> 10 classes
+        raise NotImplementedError("TODO: write BatchNormCNN.__init__")
 
     def forward(self, x):
         # TODO: conv1 -> bn1 -> ReLU -> pool, conv2 -> bn2 -> ReLU -> pool,

@@ -26,6 +26,7 @@ class SimpleCNN(nn.Module):
         #   self.fc1:   fully connected, (flattened size after the second pooling) -> 128
         #               (work it out for a 32x32 input: it is not the MNIST number)
         #   self.fc2:   fully connected, 128 -> 10 classes
+        raise NotImplementedError("TODO: write SimpleCNN.__init__")
 
     def forward(self, x):
         # TODO: conv1 -> ReLU -> pool, conv2 -> ReLU -> pool, flatten (keep the batch dimension),

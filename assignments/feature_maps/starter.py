@@ -14,6 +14,8 @@
 # Check your work with `grader check feature_maps starter.py`.
 
 # %%
+import math
+
 import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn

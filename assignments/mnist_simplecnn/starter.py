@@ -25,6 +25,7 @@ class SimpleCNN(nn.Module):
         #   self.conv2: 2-D convolution, 32 -> 64 channels, 3x3 kernel, padding 1
         #   self.fc1:   fully connected, (flattened size after the second pooling) -> 128
         #   self.fc2:   fully connected, 128 -> 10 classes
+        raise NotImplementedError("TODO: write SimpleCNN.__init__")
 
     def forward(self, x):
         # TODO: conv1 -> ReLU -> pool, conv2 -> ReLU -> pool, flatten (keep the batch dimension),

@@ -15,22 +15,22 @@ IMAGENET_MEAN, IMAGENET_STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 
 def make_transforms():
     """(train_transform, eval_transform): grayscale PIL image → float [3, 224, 224], ImageNet-normalised."""
-    raise NotImplementedError("TODO")
+    raise NotImplementedError("TODO: write make_transforms")
 
 
 def make_datasets(root):
     """(train, val, test) ImageFolder datasets of root/train, root/val, root/test."""
-    raise NotImplementedError("TODO")
+    raise NotImplementedError("TODO: write make_datasets")
 
 
 def build_model(weights=None):
     """resnet50(weights=weights), every parameter frozen, a new 2-way fc."""
-    raise NotImplementedError("TODO")
+    raise NotImplementedError("TODO: write build_model")
 
 
 def make_criterion(train_dataset):
     """nn.CrossEntropyLoss weighted by the inverse of the training class counts."""
-    raise NotImplementedError("TODO")
+    raise NotImplementedError("TODO: write make_criterion")
 
 
 # %% tags=["skip-grading"]

@@ -11,12 +11,14 @@ from torchvision import transforms
 
 def build_model():
     """torchvision's ResNet18 with 10 outputs, no pretrained weights."""
-    raise NotImplementedError("TODO: torchvision.models.resnet18(...)")
+    # TODO: torchvision.models.resnet18(...)
+    raise NotImplementedError("TODO: write build_model")
 
 
 def make_transform():
     """The chapter's CIFAR-10 transform: Resize(32), ToTensor, Normalize with 0.5 per channel."""
-    raise NotImplementedError("TODO: transforms.Compose([...])")
+    # TODO: transforms.Compose([...])
+    raise NotImplementedError("TODO: write make_transform")
 
 
 # %% tags=["skip-grading"]

@@ -14,17 +14,17 @@ from torchvision import datasets, transforms
 
 def make_loaders(root, batch_size=64):
     """MNIST under `root` with the chapter's transform: (shuffled train loader, unshuffled test loader)."""
-    raise NotImplementedError
+    raise NotImplementedError("TODO: write make_loaders")
 
 
 def train_one_epoch(model, loader, criterion, optimizer, device="cpu"):
     """One pass over `loader`; returns the mean of the per-batch losses as a float."""
-    raise NotImplementedError
+    raise NotImplementedError("TODO: write train_one_epoch")
 
 
 def evaluate(model, loader, device="cpu"):
     """Accuracy (a number in [0, 1]) of `model` over every image in `loader`."""
-    raise NotImplementedError
+    raise NotImplementedError("TODO: write evaluate")
 
 
 # %% tags=["skip-grading"]

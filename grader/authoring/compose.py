@@ -157,7 +157,7 @@ def _join(parts: list[str], separator: str = "\n\n") -> str:
 
 
 def _percent(cells: list[MasterCell], split: dict[int, SplitCell]) -> str:
-    """The starter as a percent-format .py (what `make starters` and jupytext read)."""
+    """The starter as a percent-format .py (what jupytext reads)."""
     import jupytext
 
     notebook = _notebook_of(cells, {c.number: s.student for c, s in ((c, split.get(c.number)) for c in cells) if s})
@@ -185,7 +185,7 @@ def _kept_tags(cell: MasterCell) -> list[str]:
 
 
 def _ipynb(percent: str) -> str:
-    """starter.ipynb from starter.py, as `make starters` (jupytext --set-kernel python3) writes it."""
+    """starter.ipynb from starter.py, as `jupytext --set-kernel python3 --to ipynb` writes it."""
     import jupytext
 
     notebook = jupytext.reads(percent, fmt="py:percent")

@@ -1,3 +1,4 @@
+# Written by `grader assign` from master.py: edit the master, not this file.
 """Reference solution for `batchnorm_cnn`: the chapter's CIFAR-10 SimpleCNN with BatchNorm2d
 after each convolution (exercise 2b).
 
@@ -16,14 +17,26 @@ of a stable scale whatever the weights do: training tolerates much higher learni
 The convolutions keep their bias, as in the chapter (BatchNorm's own shift makes it redundant but
 harmless). 268,746 parameters.
 """
+
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 
 class BatchNormCNN(nn.Module):
+    """Input: float images [N, 3, 32, 32] (RGB). Output: logits [N, 10] (no softmax)."""
+
     def __init__(self):
         super().__init__()
+        # TODO: define the layers, in this order:
+        #   self.conv1: 2-D convolution, 3 -> 16 channels, 3x3 kernel, padding 1
+        #   self.bn1:   2-D batch normalisation over conv1's output channels (how many?)
+        #   self.pool:  2x2 max pooling with stride 2 (you will use it twice)
+        #   self.conv2: 2-D convolution, 16 -> 32 channels, 3x3 kernel, padding 1
+        #   self.bn2:   2-D batch normalisation over conv2's output channels
+        #   self.fc1:   fully connected, 32 * 8 * 8 -> 128
+        #   self.fc2:   fully connected, 128 -> 10 classes
         self.conv1 = nn.Conv2d(3, 16, kernel_size=3, padding=1)
         self.bn1 = nn.BatchNorm2d(16)  # one mean/variance per channel of conv1's output
         self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
@@ -33,6 +46,8 @@ class BatchNormCNN(nn.Module):
         self.fc2 = nn.Linear(128, 10)  # 10 classes
 
     def forward(self, x):
+        # TODO: conv1 -> bn1 -> ReLU -> pool, conv2 -> bn2 -> ReLU -> pool,
+        #       flatten (keep the batch dimension), fc1 -> ReLU, fc2. Return the logits [N, 10].
         x = self.pool(F.relu(self.bn1(self.conv1(x))))  # (N, 16, 16, 16)
         x = self.pool(F.relu(self.bn2(self.conv2(x))))  # (N, 32, 8, 8)
         x = torch.flatten(x, 1)                         # (N, 2048)

@@ -1,4 +1,7 @@
+# Written by `grader assign` from master.py: edit the master, not this file.
 """Reference solution: the chapter's project, pneumonia from chest X-rays with a pretrained ResNet50."""
+
+
 import os
 
 import torch
@@ -9,6 +12,7 @@ IMAGENET_MEAN, IMAGENET_STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 
 
 def make_transforms():
+    """(train_transform, eval_transform): grayscale PIL image → float [3, 224, 224], ImageNet-normalised."""
     train = transforms.Compose([
         transforms.Grayscale(num_output_channels=3),
         transforms.RandomResizedCrop(224, scale=(0.8, 1.0)),
@@ -28,6 +32,7 @@ def make_transforms():
 
 
 def make_datasets(root):
+    """(train, val, test) ImageFolder datasets of root/train, root/val, root/test."""
     train_transform, eval_transform = make_transforms()
     return (datasets.ImageFolder(os.path.join(root, "train"), transform=train_transform),
             datasets.ImageFolder(os.path.join(root, "val"), transform=eval_transform),
@@ -35,6 +40,7 @@ def make_datasets(root):
 
 
 def build_model(weights=None):
+    """resnet50(weights=weights), every parameter frozen, a new 2-way fc."""
     model = models.resnet50(weights=weights)
     for param in model.parameters():
         param.requires_grad = False
@@ -43,6 +49,7 @@ def build_model(weights=None):
 
 
 def make_criterion(train_dataset):
+    """nn.CrossEntropyLoss weighted by the inverse of the training class counts."""
     counts = torch.bincount(torch.tensor(train_dataset.targets), minlength=len(train_dataset.classes)).float()
     weights = counts.sum() / (len(counts) * counts)
     return nn.CrossEntropyLoss(weight=weights)

@@ -1,3 +1,4 @@
+# Written by `grader assign` from master.py: edit the master, not this file.
 """Reference solution for `vgg16_transfer`: transfer learning with VGG16 (exercise 2d).
 
 The recipe of the chapter's §8.5.2, with VGG16 instead of ResNet18:
@@ -17,13 +18,19 @@ The recipe of the chapter's §8.5.2, with VGG16 instead of ResNet18:
 134,301,514 parameters, 40,970 of them trainable. Works for 32×32 CIFAR images (the adaptive
 pooling makes the classifier's input 512×7×7 whatever the image size) and for 224×224 ones.
 """
+
+
 import torch
 import torch.nn as nn
 import torchvision
 
 
 def build_model(weights=None):
+    """VGG16 adapted to 10 classes. `weights=None`: random weights (the grader's quick checks);
+    `weights=torchvision.models.VGG16_Weights.IMAGENET1K_V1`: the pretrained ImageNet weights."""
     model = torchvision.models.vgg16(weights=weights)
+    # TODO: freeze the feature extractor (at least every parameter of model.features), then
+    #       replace model.classifier[6] by a new nn.Linear(4096, 10).
     for param in model.parameters():
         param.requires_grad = False
     model.classifier[6] = nn.Linear(model.classifier[6].in_features, 10)  # new, trainable
@@ -31,4 +38,6 @@ def build_model(weights=None):
 
 
 def make_optimizer(model):
+    """An optimizer over exactly the parameters of `model` that have requires_grad=True."""
+    # TODO: e.g. torch.optim.Adam(<the trainable parameters>, lr=1e-3)
     return torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)
