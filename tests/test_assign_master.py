@@ -38,6 +38,12 @@ def test_outside_a_function_names_stay_bound_and_a_whole_function_keeps_its_sign
     assert "return 1.0" not in student and "0.01" not in student
 
 
+def test_an_import_only_the_reference_needs_is_left_out_of_the_starter() -> None:
+    split = split_cell("import torch\nimport math  # SOLUTION\n\n\ndef f(x):\n    return math.sqrt(x)  # SOLUTION\n")
+    assert split.student == 'import torch\n\n\ndef f(x):\n    raise NotImplementedError("TODO: write f")\n'
+    assert split.reference == "import torch\nimport math\n\n\ndef f(x):\n    return math.sqrt(x)\n"
+
+
 @pytest.mark.parametrize(("cell", "line", "words"), [
     ("x = 1\n# BEGIN SOLUTION\ny = 2\n", 2, "has no '# END SOLUTION'"),
     ("x = 1\n# END SOLUTION\n", 2, "without a '# BEGIN SOLUTION'"),

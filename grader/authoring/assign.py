@@ -88,8 +88,9 @@ def _write(files: PackFiles, master: Path, staging: Path, pack: Path) -> None:
     for relative, text in {**files.student, **files.reference}.items():
         (staging / relative).parent.mkdir(parents=True, exist_ok=True)
         write_atomic(staging / relative, text)
-    if files.reference:  # the master travels with its reference: the pack holds its own source
-        shutil.copyfile(master, staging / "reference" / files.spec.name / f"master{master.suffix}")
+    kept = staging / "reference" / files.spec.name / f"master{master.suffix}"
+    kept.parent.mkdir(parents=True, exist_ok=True)  # the pack holds its own source, a written assignment's too
+    shutil.copyfile(master, kept)
 
 
 def _run_steps(spec: AssignmentSpec, steps: AssignSteps, options: GradeOptions, progress: ProgressFn | None,

@@ -3,7 +3,8 @@ a stub that fails clearly, indentation kept so that the starter still imports).
 
 Markers: lines between `# BEGIN SOLUTION` and `# END SOLUTION`, and any line ending in `# SOLUTION`. The stub is
 `raise NotImplementedError("TODO: write F")` inside a function F; elsewhere an assignment keeps its names
-(`lr = ...`), a whole function keeps its signature and docstring, anything else becomes `...`."""
+(`lr = ...`), a whole function keeps its signature and docstring, an import the reference alone needs is left out,
+anything else becomes `...`."""
 from __future__ import annotations
 
 import ast
@@ -113,6 +114,8 @@ def _stub(lines: list[str], block: Block, tree: ast.Module | None) -> list[str]:
     if function:
         return [f'{block.indent}raise NotImplementedError("TODO: write {function}")']
     statements = _statements_in(tree, block) if tree else []
+    if statements and all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in statements):
+        return []  # an import only the reference needs: the student's copy goes without it
     stub: list[str] = []
     for node in statements:
         stub += _stub_statement(lines, node, block.indent)
