@@ -88,6 +88,38 @@ def test_the_kernel_starts_with_torch_loaded_and_no_name_bound(tmp_path: Path) -
     assert "no other grader name: []" in graded.html
 
 
+KERNEL_FACTS = """import os, signal, sys
+print('forked:', 'grader.child.forked_kernel' in sys.modules and 'grader.child.measure' in sys.modules)
+print('launcher:', os.path.basename(sys.argv[0]), sys.argv[1], '| cwd on path:', '' in sys.path)
+print('own session:', os.getsid(0) == os.getpid(), '| parent:', os.environ['JPY_PARENT_PID'] == str(os.getppid()))
+print('handlers:', signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN, signal.getsignal(signal.SIGALRM) == signal.SIG_DFL,
+      signal.getitimer(signal.ITIMER_REAL))
+print('bytecode:', sys.dont_write_bytecode)
+"""
+
+
+@pytest.mark.parametrize("kernel", ["fork", "launch"])
+def test_a_forked_kernel_is_a_kernel_process_as_a_launched_one_is(kernel: str, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel is forked from the grading child, which holds torch already (GRADER_NOTEBOOK_KERNEL=launch: a new
+    interpreter, the old way), and its process looks the same to the student's code: ipykernel_launcher's argv,
+    the working directory on sys.path, its own session (which interrupts signal), a fresh interpreter's signal
+    handlers and no timer, no bytecode written (PYTHONDONTWRITEBYTECODE)."""
+    monkeypatch.setenv("GRADER_NOTEBOOK_KERNEL", kernel)
+    notebook = nbformat.read(NOTEBOOKS / "correct.ipynb", as_version=4)
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(KERNEL_FACTS))
+    path = tmp_path / "facts.ipynb"
+    nbformat.write(notebook, path)
+    graded = grade("cifar_simplecnn", path, tmp_path / "out", "--only", "output_shape")
+    assert graded.results["score"] == 2
+    facts = html.unescape(graded.html)
+    assert f"forked: {kernel == 'fork'}" in facts
+    assert "launcher: ipykernel_launcher.py -f | cwd on path: True" in facts
+    assert "own session: True | parent: True" in facts
+    assert "handlers: True True (0.0, 0.0)" in facts
+    assert "bytecode: True" in facts
+
+
 def _exported_reference(name: str, into: Path) -> Path:
     """The reference solution as a notebook, one cell per top-level block."""
     source = (REPO / "reference" / name / "solution.py").read_text()

@@ -160,13 +160,19 @@ def grade_notebook(view: ChildView, job_path: str, channel: Any) -> None:
     import nbformat
     from jupyter_client.manager import AsyncKernelManager
 
+    from grader.child.forked_kernel import fork_wanted, start_forked_kernel
+
     notebook, timeout = nbformat.read(view.submission, as_version=4), view.job.limits.cell_timeout
     runtime = Path(os.environ.get("HOME", "/tmp")) / ".jupyter-runtime"
     runtime.mkdir(parents=True, exist_ok=True)
-    manager = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(runtime / "kernel-ipc"))
+    env = _kernel_env(view, runtime)
+    if fork_wanted():  # before nbclient makes an event loop, a ZMQ context or a thread
+        manager = start_forked_kernel(runtime, env, [PRELOAD, HISTORY], view.channel_fd)
+    else:
+        manager = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(runtime / "kernel-ipc"))
     client = _client_class()(notebook, km=manager, timeout=timeout, kernel_name="python3",
                              resources={"metadata": {"path": os.getcwd()}}, extra_arguments=[PRELOAD])
-    with client.setup_kernel(env=_kernel_env(view, runtime), cwd=os.getcwd()):
+    with client.setup_kernel(env=env, cwd=os.getcwd()):
         failure = _run_cells(client, notebook, timeout)
         if failure:
             print(f"\n[grader] {_summary(failure)}\n{failure['traceback']}", file=sys.stderr, flush=True)
@@ -191,7 +197,11 @@ PRELOAD = "--IPKernelApp.exec_lines=['import torch as _cnn_grader_torch', 'del _
 """The kernel imports torch as it starts, as the worker does before a `.py` hand-in: the student's `import torch`
 then costs nothing, and is never cut off half-way by the per-cell or salvage time limits on a loaded machine (a
 torch import interrupted half-way fails every later one with "Trying to override a python impl for
-DispatchKey.Meta"). No name is left bound: a notebook that forgets `import torch` still fails as it would."""
+DispatchKey.Meta"). No name is left bound: a notebook that forgets `import torch` still fails as it would.
+(A kernel forked from the fork server has torch imported already: the line then costs nothing.)"""
+
+HISTORY = "--HistoryManager.hist_file=:memory:"
+"""What nbclient adds to a kernel it starts (no history database on disk); a forked kernel is given it too."""
 
 SALVAGE_SECONDS = 60.0
 """Seconds the salvage cell may run in the kernel (each definition has its own, shorter limit)."""

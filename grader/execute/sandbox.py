@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from grader.child.forked_kernel import KERNEL_SWITCH
 from grader.contract import Limits
 from grader.files import PACKAGE_PARENT
 from grader.results import Isolation
@@ -251,6 +252,8 @@ def child_env(home: Path, threads: int, device: str, torch_home: Path | None) ->
     }
     if torch_home is not None:
         env["TORCH_HOME"] = str(torch_home)
+    if KERNEL_SWITCH in os.environ:  # how notebook kernels start, for comparisons (grader.child.forked_kernel)
+        env[KERNEL_SWITCH] = os.environ[KERNEL_SWITCH]
     if device.startswith("cuda"):
         env.update({k: os.environ[k] for k in ("CUDA_VISIBLE_DEVICES",) if k in os.environ})
         if gpu_library_dirs():
