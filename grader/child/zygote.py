@@ -47,6 +47,12 @@ def preload() -> None:
 
     import grader.child.worker  # noqa: F401
     import grader.probes  # noqa: F401
+    # what a notebook hand-in's child drives its kernel with, and what the kernel it forks runs on (ipykernel itself
+    # is imported after the fork: it reads its parent's pid as it is imported)
+    import IPython  # noqa: F401
+    import jupyter_client.manager  # noqa: F401
+    import nbclient  # noqa: F401
+    import nbformat  # noqa: F401
 
 
 def _prctl(option: int, value: int) -> None:
