@@ -11,6 +11,8 @@ from grader.authoring.mutant_source import Change, Edit, Operator, Source
 ACTIVATIONS = {"relu": "ReLU", "relu6": "ReLU6", "leaky_relu": "LeakyReLU", "gelu": "GELU", "elu": "ELU",
                "silu": "SiLU", "selu": "SELU"}
 """Functional activations (F.relu, torch.relu, x.relu()) and their module names (nn.ReLU ...)."""
+MONOTONE = {"relu", "relu6", "leaky_relu", "elu", "selu"}
+"""Activations that never decrease: they commute with max-pooling (GELU and SiLU dip below zero, so they do not)."""
 FUNCTIONAL = {"F", "torch", "functional", "nn.functional", "torch.nn.functional"}
 REMOVABLE = {"BatchNorm1d", "BatchNorm2d", "Dropout", "Dropout2d"}
 OPTIMIZERS = {"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "NAdam", "RAdam"}
@@ -147,7 +149,7 @@ def _channels(src: Source, conv: ast.Call, later: list[ast.Call], holder: str) -
 
 
 def layers_swapped(src: Source) -> Iterator[Change]:
-    """In forward: nested layer calls swapped (pool(relu(y)) → relu(pool(y))), consecutive `x = ...` lines
+    """In forward: nested layer calls swapped (relu(conv(y)) → conv(relu(y))), consecutive `x = ...` lines
     swapped; adjacent layers of an nn.Sequential swapped."""
     for node in ast.walk(src.tree):
         if isinstance(node, ast.FunctionDef) and node.name == "forward":
@@ -166,11 +168,24 @@ def _is_layer(node: ast.AST) -> bool:
                  and node.func.value.id == "self" or _name(node.func) in ACTIVATIONS))
 
 
+def _max_pools(src: Source) -> set[str]:
+    """The `self.` attributes assigned a max-pooling layer."""
+    return {_holder(src, call) for call in _calls(src, "MaxPool1d", "MaxPool2d", "MaxPool3d")}
+
+
+def _equivalent(outer: ast.Call, inner: ast.Call, pools: set[str]) -> bool:
+    """A monotone activation and a max-pooling commute: swapping them is no bug."""
+    names = {_name(outer.func), _name(inner.func)}
+    return bool(names & MONOTONE) and bool(names & (pools | {"max_pool1d", "max_pool2d", "max_pool3d"}))
+
+
 def _nested_swaps(src: Source, forward: ast.FunctionDef) -> Iterator[Change]:
+    """pool(relu(y)) → relu(pool(y)) for any two nested layer calls, unless they commute."""
     calls = sorted((n for n in ast.walk(forward) if _is_layer(n)), key=lambda n: (n.lineno, n.col_offset))
+    pools = _max_pools(src)
     for outer in calls:
         inner = outer.args[0]
-        if _is_layer(inner):
+        if _is_layer(inner) and not _equivalent(outer, inner, pools):
             text = f"{src.seg(inner.func)}({src.seg(outer.func)}({src.seg(inner.args[0])}))"
             yield Change("layers-swapped", outer, f"{_layer(src, outer)} and {_layer(src, inner)} swapped "
                          f"({_layer(src, outer)} now before {_layer(src, inner)})", (src.replace(outer, text),))
