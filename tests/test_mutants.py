@@ -77,10 +77,13 @@ def test_training_loop_mutants() -> None:
     source = (REPO / "reference" / "training_loop" / "solution.py").read_text()
     mutants = _mutants("training_loop")
     assert sorted(mutants) == sorted([
+        "normalize-removed@make_loaders:8", "split-changed@make_loaders:10", "shuffle-changed@make_loaders:11",
         "train-removed@train_one_epoch:17", "zero-grad-removed@train_one_epoch:21",
         "zero-grad-moved@train_one_epoch:21", "step-before-backward@train_one_epoch:25",
         "item-dropped@train_one_epoch:26", "eval-removed@evaluate:31", "no-grad-removed@evaluate:33",
         "item-dropped@evaluate:37"])
+    assert _changed(source, mutants["normalize-removed@make_loaders:8"].source)[1] == [
+        "    transform = transforms.Compose([transforms.ToTensor()])"]
     moved = mutants["zero-grad-moved@train_one_epoch:21"].source.splitlines()
     assert moved.index("        optimizer.zero_grad()") == moved.index("        loss.backward()") + 1
     step = mutants["step-before-backward@train_one_epoch:25"].source.splitlines()

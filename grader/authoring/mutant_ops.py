@@ -1,6 +1,7 @@
 """The mutation operators: for each kind of bug students make, where it fits in a reference and the edit that
 makes it. A model's (activations, convolutions, layer order, flattening, normalisation, the output layer) and a
-training loop's (zero_grad, step, `.item()`, train/eval modes, no_grad, freezing, the optimizer's parameters)."""
+training loop's (zero_grad, step, `.item()`, train/eval modes, no_grad, freezing, the optimizer's parameters)
+and its data's (Normalize, shuffling, the split)."""
 from __future__ import annotations
 
 import ast
@@ -327,7 +328,29 @@ def transfer_changed(src: Source) -> Iterator[Change]:
                              f"`{src.seg(params)}`", (src.replace(params, text),))
 
 
+def data_changed(src: Source) -> Iterator[Change]:
+    """Normalize removed from a Compose; the training loader unshuffled; the test split loaded as the training
+    one."""
+    for compose in _calls(src, "Compose"):
+        steps = compose.args[0].elts if compose.args and isinstance(compose.args[0], ast.List) else []
+        for index, step in enumerate(steps):
+            if isinstance(step, ast.Call) and _name(step.func) == "Normalize":
+                start, end = src.span(step)
+                span = (start, src.span(steps[index + 1])[0]) if index + 1 < len(steps) else (
+                    src.span(steps[index - 1])[1] if index else start, end)
+                yield Change("normalize-removed", step, f"`{src.seg(step)}` removed from the transform",
+                             (Edit(*span, ""),))
+    for node in ast.walk(src.tree):
+        if isinstance(node, ast.keyword) and node.arg in ("shuffle", "train") and isinstance(node.value, ast.Constant):
+            flip = {True: "False", False: "True"}.get(node.value.value)
+            if flip and (node.arg == "shuffle") == (node.value.value is True):
+                op, why = (("shuffle-changed", "the training data no longer shuffled") if node.arg == "shuffle"
+                           else ("split-changed", "the test set loaded from the training split"))
+                yield Change(op, node.value, f"`{node.arg}={node.value.value}` → `{node.arg}={flip}` ({why})",
+                             (src.replace(node.value, flip),))
+
+
 OPERATORS: tuple[Operator, ...] = (activation_removed, conv_changed, layers_swapped, flatten_changed,
                                    normalisation_removed, output_width_changed, loop_steps, item_dropped,
-                                   no_grad_removed, transfer_changed)
+                                   no_grad_removed, transfer_changed, data_changed)
 """In the order a line's mutants are listed."""

@@ -5,6 +5,7 @@ reference itself among them as the sanity row; then which checks caught each (gr
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 import time
 from contextlib import ExitStack
@@ -29,8 +30,10 @@ def handin_name(index: int, mutant: Mutant) -> str:
 
 
 def write_class(reference: str, mutants: list[Mutant], folder: Path) -> dict[str, Mutant]:
-    """The reference and each mutant as a hand-in file in `folder`; student id → mutant."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """The reference and each mutant as a hand-in file in `folder` (emptied first: no stale mutant is graded);
+    student id → mutant."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     (folder / f"{REFERENCE_ID}.py").write_text(reference, encoding="utf-8")
     named = {handin_name(i, m): m for i, m in enumerate(mutants, start=1)}
     for stem, mutant in named.items():
