@@ -97,12 +97,13 @@ def check(assignment: str, submission: Path, out: Path | None, **common) -> None
                    "the validation's.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Mutants graded at once [default: as `grader batch`].")
+@click.option("--only", default="", help="Comma-separated check ids to run (e.g. the quick ones, for --mutants).")
 @common_options
-def validate(assignment: str, out: Path | None, mutants: bool, jobs: int | None, **common) -> None:
+def validate(assignment: str, out: Path | None, mutants: bool, jobs: int | None, only: str, **common) -> None:
     """Grade the reference solution: it must earn full marks within budget (exit 1 if not)."""
     with user_errors():
         spec = catalog.find_assignment(assignment)
-        options = grade_options(**common)
+        options = grade_options(**common, only=_only(only))
         with check_progress(f"validating {spec.name}") as progress:
             result = api.validate(spec, options=options, progress=progress)
     print_result(result, console)
