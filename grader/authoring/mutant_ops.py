@@ -75,19 +75,24 @@ def activation_removed(src: Source) -> Iterator[Change]:
     """F.relu(x), torch.relu(x), x.relu() → x; nn.ReLU() → nn.Identity()."""
     for call in _calls(src, *ACTIVATIONS):
         func, name = call.func, ACTIVATIONS[_name(call.func)]
-        op = f"{name.lower()}-removed"
+        op = f"{_name(func).replace('_', '-')}-removed"
         functional = isinstance(func, ast.Name) or src.seg(func.value) in FUNCTIONAL
         if functional and call.args:
-            yield Change(op, call, f"{name} after {_layer(src, call.args[0])} removed",
+            yield Change(op, call, f"{name} {_after(src, call.args[0])} removed",
                          (src.replace(call, _wrapped(src, call.args[0])),))
         elif not functional and not call.args and isinstance(func, ast.Attribute):
-            yield Change(op, call, f"{name} after {_layer(src, func.value)} removed",
+            yield Change(op, call, f"{name} {_after(src, func.value)} removed",
                          (src.replace(call, _wrapped(src, func.value)),))
     modules = {v: k for k, v in ACTIVATIONS.items()}
     for call in _calls(src, *modules):
         yield Change(f"{modules[_name(call.func)].replace('_', '-')}-removed", call,
                      f"{src.seg(call)}{_position(src, call)} replaced by nn.Identity()",
                      (src.replace(call, _identity(src, call)),))
+
+
+def _after(src: Source, node: ast.AST) -> str:
+    """'after conv2' when the activation takes a layer's output, 'on `x`' otherwise."""
+    return f"after {_layer(src, node)}" if isinstance(node, ast.Call) else f"on {_layer(src, node)}"
 
 
 def _identity(src: Source, call: ast.Call) -> str:
@@ -192,9 +197,14 @@ def _nested_swaps(src: Source, forward: ast.FunctionDef) -> Iterator[Change]:
                          f"({_layer(src, outer)} now before {_layer(src, inner)})", (src.replace(outer, text),))
 
 
-def _innermost(src: Source, stmt: ast.stmt) -> str:
-    calls = [n for n in ast.walk(stmt) if isinstance(n, ast.Call)]
-    return _layer(src, calls[-1]) if calls else f"`{src.seg(stmt)}`"
+def _innermost(src: Source, stmt: ast.Assign) -> str:
+    """The first layer a `x = ...` line applies: conv1 in pool(relu(conv1(x))), view in x.view(x.size(0), -1)."""
+    node = stmt.value
+    if not isinstance(node, ast.Call):
+        return f"`{src.seg(stmt)}`"
+    while node.args and _is_layer(node.args[0]):
+        node = node.args[0]
+    return _layer(src, node)
 
 
 def _line_swaps(src: Source, body: list[ast.stmt]) -> Iterator[Change]:
