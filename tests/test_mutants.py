@@ -9,8 +9,17 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, run_cli
+from rich.console import Console
 
 from grader.authoring.mutants import generate_mutants
+from grader.authoring.mutation_report import (
+    MutantRow,
+    MutationReport,
+    ReferenceRow,
+    markdown,
+    print_report,
+    write_report,
+)
 
 REFERENCES = sorted(p.parent.name for p in (REPO / "reference").glob("*/solution.py"))
 
@@ -109,6 +118,35 @@ def test_sequential_and_module_activations() -> None:
         "nn.ReLU() (layer 2 of the nn.Sequential) replaced by nn.Identity() in build (line 7)"
     assert "nn.Identity(),\n        nn.Flatten()" in mutants["dropout-removed@build:8"].source
     assert "        nn.ReLU(),\n        nn.Conv2d(1, 8, 3)," in mutants["layers-swapped@build:6"].source
+
+
+def test_report_findings(tmp_path: Path) -> None:
+    """A reference below full marks is said first; survivors, idle and skipped checks and grader failures are
+    each named in the table's findings, the console's and the files'."""
+    report = MutationReport(
+        assignment="demo", reference=ReferenceRow(score=3, max_score=4, not_passed=("shape",)),
+        rows=(MutantRow("relu-removed@forward:9", "ReLU after conv1 removed in Net.forward (line 9)", "relu-removed", 9,
+                        (), 4, 4),
+              MutantRow("stride-changed@__init__:5", "conv1's stride 1 → 2 in Net.__init__ (line 5)", "stride-changed",
+                        5, ("values",), 1, 4),
+              MutantRow("padding-changed@__init__:5", "conv1's padding 1 → 0 in Net.__init__ (line 5)",
+                        "padding-changed", 5, (), 0, 0, graded=False, note="the grader failed")),
+        checks=("shape", "values", "modes"), skipped=(("accuracy", "no pretrained weights"),), seconds=12.0, jobs=2)
+    assert [r.id for r in report.survivors] == ["relu-removed@forward:9"] and report.idle_checks == ("modes",)
+    text = markdown(report)
+    assert "reference: 3/4, NOT full marks (it fails shape): the table says little" in text
+    for line in ("- no check catches: ReLU after conv1 removed in Net.forward (line 9) (relu-removed@forward:9)",
+                 "- check modes caught no mutant",
+                 "- check accuracy caught nothing: it did not run here (no pretrained weights)",
+                 "- not graded: conv1's padding 1 → 0 in Net.__init__ (line 5) (padding-changed@__init__:5): the grader "
+                 "failed"):
+        assert line in text.splitlines()
+    assert "3 mutants of demo's reference: 1 caught, 1 caught by no check, 1 not graded" in text
+    console = Console(record=True, width=160)
+    print_report(report, console)
+    assert "no check catches: ReLU after conv1 removed in Net.forward (line 9)" in console.export_text()
+    data = json.loads(write_report(report, tmp_path)["json"].read_text())
+    assert data["survivors"] == ["relu-removed@forward:9"] and not data["reference"]["full_marks"]
 
 
 @pytest.mark.usefixtures("needs_data")

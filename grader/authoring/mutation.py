@@ -66,7 +66,7 @@ def run_mutants(spec: AssignmentSpec, *, options: GradeOptions = GradeOptions(),
         raise RuntimeError(f"the grader could not grade {spec.name}'s reference: {entries[REFERENCE_ID].message}")
     passed = {c.check_id for c in reference.checks if c.status is Status.PASSED}
     ran = tuple(c.check_id for c in reference.checks if c.status is not Status.SKIPPED)
-    skipped = tuple(f"{c.check_id}: {c.found or 'skipped'}" for c in reference.checks if c.status is Status.SKIPPED)
+    skipped = tuple((c.check_id, c.found or "skipped") for c in reference.checks if c.status is Status.SKIPPED)
     rows = tuple(_row(mutant, entries[stem], passed) for stem, mutant in named.items())
     return MutationReport(assignment=spec.name, reference=_reference_row(reference), rows=rows, checks=ran,
                           skipped=skipped, seconds=round(time.monotonic() - started, 1), jobs=jobs)

@@ -58,8 +58,8 @@ class MutationReport:
     rows: tuple[MutantRow, ...]
     checks: tuple[str, ...]
     """Ids of the checks that ran, in spec order."""
-    skipped: tuple[str, ...]
-    """Ids of checks that could not run here (so caught nothing), each 'id: why'."""
+    skipped: tuple[tuple[str, str], ...]
+    """(id, why) of each check that could not run here (so caught nothing)."""
     seconds: float
     jobs: int
 
@@ -73,8 +73,8 @@ class MutationReport:
 
     @property
     def idle_checks(self) -> tuple[str, ...]:
-        """Checks that ran and caught no mutant."""
-        used = {c for r in self.rows for c in r.caught_by}
+        """Checks that ran, that the reference passes, and that caught no mutant."""
+        used = {c for r in self.rows for c in r.caught_by} | set(self.reference.not_passed)
         return tuple(c for c in self.checks if c not in used)
 
     def headline(self) -> str:
@@ -94,7 +94,7 @@ class MutationReport:
         """The report's findings, one line each."""
         lines = [f"no check catches: {r.description} ({r.id})" for r in self.survivors]
         lines += [f"check {c} caught no mutant" for c in self.idle_checks]
-        lines += [f"check {s} (caught nothing)" for s in self.skipped]
+        lines += [f"check {check} caught nothing: it did not run here ({why})" for check, why in self.skipped]
         lines += [f"not graded: {r.description} ({r.id}): {r.note}" for r in self.rows if not r.graded]
         return lines
 
