@@ -1,6 +1,7 @@
 """Grading one hand-in from the command line: `grader grade` (the instructor: every check), `check` (the
-student: visible checks, quick training), `validate` (the reference must earn full marks) and `ci` (a student's
-repository in CI: JUnit, results.json, a GitHub job summary and annotations)."""
+student: visible checks, quick training), `validate` (the reference must earn full marks; `--mutants`: which bugs
+the checks would miss) and `ci` (a student's repository in CI: JUnit, results.json, a GitHub job summary and
+annotations)."""
 from __future__ import annotations
 
 import os
@@ -11,7 +12,11 @@ from typing import Any, Callable
 import click
 
 from grader import api
+from grader.authoring.mutation import run_mutants
+from grader.authoring.mutation_report import print_report, write_report
+from grader.classroom.batch import default_jobs
 from grader.cli.support import (
+    batch_progress,
     check_progress,
     common_options,
     console,
@@ -24,7 +29,7 @@ from grader.report.github import github_annotations
 from grader.report.markdown import markdown_summary
 from grader.report.terminal import print_result
 from grader.results import Isolation, SubmissionResult
-from grader.spec import catalog
+from grader.spec import AssignmentSpec, catalog
 from grader.spec.table import NUMBER, read_toml
 
 CI_CONFIG = Path(".cnn-grader.toml")
@@ -83,20 +88,43 @@ def check(assignment: str, submission: Path, out: Path | None, **common) -> None
 
 @click.command()
 @click.argument("assignment")
-@click.option("--out", type=click.Path(path_type=Path), default=None)
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Write report.html and results.json here (with --mutants also mutants.md, mutants.json and the "
+                   "mutants' batch folder, mutants/).")
+@click.option("--mutants", is_flag=True,
+              help="Then grade the reference's generated mutants (bugs students make) and report which checks catch "
+                   "each, the mutants no check catches, and the checks that catch none. A report: the exit code is "
+                   "the validation's.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Mutants graded at once [default: as `grader batch`].")
+@click.option("--only", default="", help="Comma-separated check ids to run (e.g. the quick ones, for --mutants).")
 @common_options
-def validate(assignment: str, out: Path | None, **common) -> None:
+def validate(assignment: str, out: Path | None, mutants: bool, jobs: int | None, only: str, **common) -> None:
     """Grade the reference solution: it must earn full marks within budget (exit 1 if not)."""
     with user_errors():
         spec = catalog.find_assignment(assignment)
+        options = grade_options(**common, only=_only(only))
         with check_progress(f"validating {spec.name}") as progress:
-            result = api.validate(spec, options=grade_options(**common), progress=progress)
+            result = api.validate(spec, options=options, progress=progress)
     print_result(result, console)
     _write_out(result, out)
     ok = result.score == result.max_score and result.seconds <= result.budget
     console.print(f"[bold {'green' if ok else 'red'}]{'valid' if ok else 'NOT valid'}:[/] reference scored "
                   f"{result.score:g}/{result.max_score:g} in {result.seconds:.1f} s (budget {result.budget:.0f} s)")
+    if mutants:
+        _mutation_report(spec, options, jobs or default_jobs(api.resolve_device(options.device)), out)
     sys.exit(0 if ok else 1)
+
+
+def _mutation_report(spec: AssignmentSpec, options: api.GradeOptions, jobs: int, out: Path | None) -> None:
+    """`validate --mutants`: grade the mutants, print the table, write mutants.md and mutants.json into `out`."""
+    with user_errors(), batch_progress(f"mutants of {spec.name}") as progress:
+        report = run_mutants(spec, options=options, jobs=jobs, progress=progress,
+                             folder=out / "mutants" if out else None)
+    print_report(report, console)
+    if out is not None:
+        written = write_report(report, out)
+        console.print(f"mutation report: {written['markdown']}, {written['json']}", highlight=False, soft_wrap=True)
 
 
 def ci_config(path: Path | None) -> dict[str, Any]:
