@@ -69,9 +69,11 @@ def _master(tmp_path: Path, edit: tuple[str, str] | None = None, name: str = "m.
 @pytest.mark.parametrize(("edit", "words"), [
     (("# # ASSIGNMENT", "# # NOTHING"), "m.py: no spec cell: expected a cell whose first line is '# ASSIGNMENT'"),
     (("# points = 1\n", "# points = = 1\n"), "m.py, cell 1: not valid TOML"),
-    (("# probe = \"gradient_flow\"", "# probe = \"gradient_flows\""), "m.py, cell 1: check #4, line 32: unknown probe 'gradient_flows'"),
+    (("# probe = \"gradient_flow\"", "# probe = \"gradient_flows\""), "m.py, cell 1: check #4, line 33: unknown probe 'gradient_flows'"),
     (("# entry = \"DropoutCNN\"", "# entry = \"DropoutNet\""),
      "m.py, cell 1: entry 'DropoutNet' is not defined by the reference"),
+    (('"Dropout"]', '"Droput"]'), "m.py, cell 1: check #2 (architecture), line 23: key 'layer_types' does not take "
+                                  "'Droput'; choose among ['Conv2d', 'Linear', 'MaxPool2d'"),
     (("        # END SOLUTION\n\n    def forward", "\n    def forward"),
      "m.py, cell 4, line 21: '# BEGIN SOLUTION' inside the solution opened at line 12"),
     (("        self.fc = nn.Linear(16 * 7 * 7, 10)\n        # END SOLUTION",

@@ -160,7 +160,7 @@ MESSAGES = {
                           "set `classes` at the top level of your file, outside the main guard"], ["shows where"]),
     },
     "car_classifier_layer3_layer4_unfrozen": {
-        "architecture": (["20 Conv2d as expected; 2 Linear (expected 1): model.fc is Sequential(Dropout, ",
+        "architecture": (["20 Conv2d as expected; 2 Linear (expected 1): model.fc is Sequential(Dropout(p=0.5), ",
                           "Linear(256, 10)), not Linear(512, 10)", "replace model.fc by one nn.Linear(512, 10)"],
                          ["define each layer as an attribute", "Conv2d(in_channels=64, out_channels=64"]),
         "frozen_layers": (["model.layer3 and model.layer4 are still trainable (requires_grad=True)"],

@@ -21,6 +21,7 @@
 # [[check]]
 # id = "architecture"
 # probe = "architecture"
+# layer_types = ["Conv2d", "Linear", "Dropout"]   # the Dropout layer is part of the brief
 # points = 2
 #
 # [[check]]
@@ -32,6 +33,14 @@
 # id = "gradient_flow"
 # probe = "gradient_flow"
 # points = 1
+#
+# [[check]]
+# id = "reference_gradients"   # the reference's weights in the student's model: the same loss and gradients?
+# probe = "reference_gradients"
+# rtol = 1e-4
+# atol = 1e-5
+# points = 2
+# hidden = true
 #
 # [[check]]
 # id = "test_accuracy"

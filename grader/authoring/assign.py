@@ -1,6 +1,7 @@
-"""`grader assign MASTER --out PACK`: compose the assignment's files from the master, write them into a temporary
-pack beside PACK, record the reference, validate (the reference earns full marks, the starter loads and earns 0),
-then move the assignment into PACK: a step that fails leaves PACK as it was."""
+"""`grader assign MASTER --out PACK`: compose the assignment's files from the master, write them into a staging
+pack inside PACK, record the reference, validate (the reference earns full marks, the starter loads and earns 0),
+then move the assignment into PACK: a step that fails leaves PACK as it was. (The mutation report, a report and
+not a gate, is made by the command afterwards, on the assignment in its place.)"""
 from __future__ import annotations
 
 import shutil
@@ -28,8 +29,6 @@ class AssignSteps:
     record: bool = True
     validate: bool = True
     seeds: int = 3
-    mutants: bool = True
-    jobs: int = 2
 
 
 @dataclass
@@ -40,10 +39,10 @@ class Assigned:
     folder: Path
     reference: Path
     files: list[str] = field(default_factory=list)
+    code: bool = True
+    """A code assignment (a written one has no reference to record, validate or mutate)."""
     reference_score: str = ""
     starter_score: str = ""
-    survivors: list[str] = field(default_factory=list)
-    """Mutants of the reference that still earn full marks (no check catches them)."""
 
 
 def assign(master_path: Path, pack: Path, *, options: GradeOptions, steps: AssignSteps = AssignSteps(),
@@ -57,7 +56,7 @@ def assign(master_path: Path, pack: Path, *, options: GradeOptions, steps: Assig
         log(f"wrote {len(files.student) + len(files.reference)} files for '{files.spec.name}' from "
             f"{master_path.name}")
         done = Assigned(files.spec.name, pack / "assignments" / files.spec.name, pack / "reference" / files.spec.name,
-                        sorted([*files.student, *files.reference]))
+                        sorted([*files.student, *files.reference]), isinstance(files.spec, AssignmentSpec))
         if isinstance(files.spec, AssignmentSpec):
             spec = load_spec(staging / "assignments" / files.spec.name / "assignment.toml")
             _run_steps(spec, steps, options, progress, lambda line: log(line.replace(str(staging), str(pack))), done)
@@ -122,11 +121,6 @@ def _run_steps(spec: AssignmentSpec, steps: AssignSteps, options: GradeOptions, 
         raise AssignError(f"the starter earns points on {', '.join(earned)} without any solution; hint: mark the "
                           "code those checks need as solution (# BEGIN SOLUTION … # END SOLUTION)")
     log(f"validated: reference {done.reference_score}, starter {done.starter_score}")
-    if steps.mutants:
-        from grader.authoring.mutation import run_mutants
-
-        report = run_mutants(spec, options=options, jobs=steps.jobs, progress=progress)
-        done.survivors = list(report.survivors)
 
 
 def _protocols(spec: AssignmentSpec, options: GradeOptions) -> list[str]:

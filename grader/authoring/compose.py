@@ -115,8 +115,9 @@ def _check_entries(master: Master, spec: Spec, reference: str) -> None:
     defined = {name for node in tree.body for name in _bound(node)}
     missing = [e for e in spec.entry if e not in defined]
     if missing:
+        defines = ", ".join(sorted(defined)) or "nothing"
         raise master.error(master.spec_cell, f"entry {missing[0]!r} is not defined by the reference (the code cells "
-                                             f"not tagged skip-grading define: {', '.join(sorted(defined)) or 'nothing'})")
+                                             f"not tagged skip-grading define: {defines})")
 
 
 def _bound(node: ast.stmt) -> list[str]:

@@ -8,7 +8,17 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from grader.cli.support import check_progress, common_options, console, errors, grade_options, user_errors
+from grader.api import GradeOptions
+from grader.authoring.assign import Assigned
+from grader.cli.support import (
+    batch_progress,
+    check_progress,
+    common_options,
+    console,
+    errors,
+    grade_options,
+    user_errors,
+)
 
 
 @click.command()
@@ -31,8 +41,7 @@ def assign(master: Path, pack: Path, seeds: int, no_record: bool, no_validate: b
     from grader.authoring.assign import assign as build
 
     options = grade_options(**common)
-    steps = AssignSteps(record=not no_record, validate=not no_validate, seeds=seeds,
-                        mutants=not (no_mutants or no_validate), jobs=jobs)
+    steps = AssignSteps(record=not no_record, validate=not no_validate, seeds=seeds)
     with user_errors(AssignError):
         with check_progress(f"assigning {master.name}") as progress:
             made = build(master, pack, options=options, steps=steps, progress=progress,
@@ -41,8 +50,25 @@ def assign(master: Path, pack: Path, seeds: int, no_record: bool, no_validate: b
                   f"{escape(str(made.reference))} (instructors)", highlight=False, soft_wrap=True)
     if made.reference_score:
         console.print(f"reference {made.reference_score}, starter {made.starter_score}")
-    console.print(f"grade with: grader --assignments {escape(str(pack))} grade {escape(made.name)} HANDIN", soft_wrap=True,
-                  highlight=False)
-    if made.survivors:
-        errors.print(f"[yellow]{len(made.survivors)} mutant(s) no check catches[/] (see the report above)")
+    console.print(f"grade with: grader --assignments {escape(str(pack))} grade {escape(made.name)} HANDIN",
+                  soft_wrap=True, highlight=False)
+    if made.code and not (no_mutants or no_validate):
+        _mutation_report(made, options, jobs)
     sys.exit(0)
+
+
+def _mutation_report(made: Assigned, options: GradeOptions, jobs: int) -> None:
+    """Which bugs the checks would miss: the table, and mutants.md / mutants.json beside the reference."""
+    from grader.authoring.mutation import run_mutants
+    from grader.authoring.mutation_report import print_report, write_report
+    from grader.spec.code import load_spec
+
+    spec = load_spec(made.folder / "assignment.toml")
+    with user_errors(), batch_progress(f"mutants of {spec.name}") as progress:
+        report = run_mutants(spec, options=options, jobs=jobs, progress=progress)
+    print_report(report, console)
+    written = write_report(report, made.reference)
+    console.print(f"mutation report: {written['markdown']}", highlight=False, soft_wrap=True)
+    if report.survivors:
+        errors.print(f"[yellow]{len(report.survivors)} mutant(s) no check catches[/]: add a check, or say in the "
+                     "brief why the bug is harmless", highlight=False)

@@ -45,6 +45,8 @@ class Param:
     required: bool = False
     measure: bool = False
     """True when the child needs it to measure; judge-only parameters never leave the parent."""
+    choices: tuple[str, ...] = ()
+    """The values a string (or each of a list of strings) may take; empty: any."""
 
     @property
     def words(self) -> str:
@@ -54,6 +56,9 @@ class Param:
     def validate(self, value: Any, fail: Callable[[str], Exception]) -> Any:
         if not _KINDS[self.kind](value):
             raise fail(f"must be {self.words}, found {value!r}")
+        unknown = [v for v in (value if isinstance(value, list) else [value]) if self.choices and v not in self.choices]
+        if unknown:
+            raise fail(f"does not take {unknown[0]!r}; choose among {list(self.choices)}")
         return float(value) if self.kind == "float" else value
 
 

@@ -125,6 +125,8 @@ _HYPER = {
     "AvgPool2d": ("kernel_size", "stride"),
     "BatchNorm2d": ("num_features",),
     "BatchNorm1d": ("num_features",),
+    "Dropout": ("p",),
+    "Dropout2d": ("p",),
 }
 
 
@@ -306,5 +308,5 @@ FAMILY = (
         calls=(FIRST_ENTRY,),
         title="Layers and hyper-parameters", expects="the layers and sizes the brief describes", measure=measure_architecture,
         judge=judge_architecture, default_timeout=30.0,
-        params={"layer_types": Param("strings", default=["Conv2d", "Linear"])}),
+        params={"layer_types": Param("strings", default=["Conv2d", "Linear"], choices=tuple(_HYPER))}),
 )

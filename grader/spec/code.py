@@ -133,7 +133,7 @@ def _check(table: Table, seen_ids: set[str], entry: tuple[str, ...]) -> Check:
     params = {}
     for pname, param in probe.params.items():
         if pname in table:
-            params[pname] = param.validate(table.values[pname], lambda msg, key=pname: table.error(msg, key))
+            params[pname] = param.validate(table.values[pname], lambda msg, key=pname: table.error(f"key '{key}' {msg}", key))
         elif param.required:
             raise table.error(f"missing key '{pname}' (required by probe '{probe_name}')")
         else:
