@@ -43,7 +43,7 @@ def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("authoring")
     made = run_cli("assign", str(_quick_master(folder)), "--out", str(folder / "pack"), "--no-mutants")
     assert made.returncode == 0, made.stdout + made.stderr
-    assert "validated: reference 6/6, starter 0/6" in made.stdout, made.stdout
+    assert "validated: reference 8/8, starter 0/8" in made.stdout, made.stdout
     return folder / "pack"
 
 
@@ -64,11 +64,12 @@ def test_the_pack_grades_hand_ins_and_a_class(pack: Path, tmp_path: Path) -> Non
     good = run_cli("--assignments", str(pack), "grade", "dropout_cnn", str(HANDINS / "ada.py"),
                    "--out", str(tmp_path / "ada"))
     assert good.returncode == 0, good.stderr
-    assert json.loads((tmp_path / "ada" / "results.json").read_text())["score"] == 6
+    assert json.loads((tmp_path / "ada" / "results.json").read_text())["score"] == 8
     graded = grade_class(f"{pack}/assignments/dropout_cnn", HANDINS, tmp_path / "class")
     assert {name: sum(c["points"] for c in checks.values()) for name, checks in graded.items()} == \
-        {"ada": 6, "brook": 3, "cyd": 6}  # no check without training sees cyd's softmax before the loss
+        {"ada": 8, "brook": 3, "cyd": 6}
     assert graded["brook"]["architecture"]["status"] == "failed"
+    assert graded["cyd"]["reference_gradients"]["status"] == "failed", "its softmax before the loss changes gradients"
 
 
 def test_a_master_whose_reference_fails_leaves_the_pack_as_it_was(pack: Path, tmp_path: Path) -> None:

@@ -56,25 +56,25 @@ def test_simplecnn_mutants() -> None:
     assert {m.operator for m in mutants.values()} == {
         "relu-removed", "channels-changed", "kernel-changed", "padding-changed", "stride-changed",
         "layers-swapped", "lines-swapped", "flatten-changed", "output-width-changed"}
-    relu = mutants["relu-removed@forward:34"]
-    assert relu.description == "ReLU after conv2 removed in SimpleCNN.forward (line 34)"
+    relu = mutants["relu-removed@forward:47"]
+    assert relu.description == "ReLU after conv2 removed in SimpleCNN.forward (line 47)"
     assert _changed(source, relu.source) == (["        x = self.pool(F.relu(self.conv2(x)))  # (N, 64, 7, 7)"],
                                              ["        x = self.pool(self.conv2(x))  # (N, 64, 7, 7)"])
-    channels = mutants["channels-changed@__init__:26"]
+    channels = mutants["channels-changed@__init__:37"]
     assert "conv1's output channels 32 → 64 (conv2 to match)" in channels.description
     assert _changed(source, channels.source)[1] == [
         "        self.conv1 = nn.Conv2d(1, 64, 3, padding=1)  # 1 input channel (grayscale), 32 filters",
         "        self.conv2 = nn.Conv2d(64, 64, 3, padding=1)"]
-    assert _changed(source, mutants["kernel-changed@__init__:28"].source)[1] == [
+    assert _changed(source, mutants["kernel-changed@__init__:39"].source)[1] == [
         "        self.conv2 = nn.Conv2d(32, 64, 5, padding=2)"]
-    assert _changed(source, mutants["stride-changed@__init__:28"].source)[1] == [
+    assert _changed(source, mutants["stride-changed@__init__:39"].source)[1] == [
         "        self.conv2 = nn.Conv2d(32, 64, 3, padding=1, stride=2)"]
-    assert _changed(source, mutants["flatten-changed@forward:35"].source)[1] == [
+    assert _changed(source, mutants["flatten-changed@forward:48"].source)[1] == [
         "        x = torch.flatten(x)               # (N, 3136)"]
-    assert _changed(source, mutants["layers-swapped@forward:33"].source)[1] == [
+    assert _changed(source, mutants["layers-swapped@forward:46"].source)[1] == [
         "        x = self.pool(self.conv1(F.relu(x)))  # (N, 32, 14, 14)"]
     assert not any("F.relu(self.pool(" in m.source for m in mutants.values())  # they commute: no bug
-    assert _changed(source, mutants["output-width-changed@__init__:30"].source)[1] == [
+    assert _changed(source, mutants["output-width-changed@__init__:41"].source)[1] == [
         "        self.fc2 = nn.Linear(128, 11)  # 10 classes (digits 0-9)"]
 
 
@@ -82,30 +82,30 @@ def test_training_loop_mutants() -> None:
     source = (REPO / "reference" / "training_loop" / "solution.py").read_text()
     mutants = _mutants("training_loop")
     assert sorted(mutants) == sorted([
-        "normalize-removed@make_loaders:8", "split-changed@make_loaders:10", "shuffle-changed@make_loaders:11",
-        "train-removed@train_one_epoch:17", "zero-grad-removed@train_one_epoch:21",
-        "zero-grad-moved@train_one_epoch:21", "step-before-backward@train_one_epoch:25",
-        "item-dropped@train_one_epoch:26", "eval-removed@evaluate:31", "no-grad-removed@evaluate:33",
-        "item-dropped@evaluate:37"])
-    assert _changed(source, mutants["normalize-removed@make_loaders:8"].source)[1] == [
+        "normalize-removed@make_loaders:13", "split-changed@make_loaders:15", "shuffle-changed@make_loaders:16",
+        "train-removed@train_one_epoch:23", "zero-grad-removed@train_one_epoch:27",
+        "zero-grad-moved@train_one_epoch:27", "step-before-backward@train_one_epoch:31",
+        "item-dropped@train_one_epoch:32", "eval-removed@evaluate:38", "no-grad-removed@evaluate:40",
+        "item-dropped@evaluate:44"])
+    assert _changed(source, mutants["normalize-removed@make_loaders:13"].source)[1] == [
         "    transform = transforms.Compose([transforms.ToTensor()])"]
-    moved = mutants["zero-grad-moved@train_one_epoch:21"].source.splitlines()
+    moved = mutants["zero-grad-moved@train_one_epoch:27"].source.splitlines()
     assert moved.index("        optimizer.zero_grad()") == moved.index("        loss.backward()") + 1
-    step = mutants["step-before-backward@train_one_epoch:25"].source.splitlines()
+    step = mutants["step-before-backward@train_one_epoch:31"].source.splitlines()
     assert step.index("        optimizer.step()") + 1 == step.index("        loss.backward()")
-    assert _changed(source, mutants["item-dropped@train_one_epoch:26"].source)[1] == [
+    assert _changed(source, mutants["item-dropped@train_one_epoch:32"].source)[1] == [
         "        running_loss += loss"]
-    no_grad = mutants["no-grad-removed@evaluate:33"].source
+    no_grad = mutants["no-grad-removed@evaluate:40"].source
     assert "no_grad" not in no_grad and "    for images, labels in loader:\n        images, labels" in no_grad
 
 
 def test_transfer_and_batchnorm_mutants() -> None:
     transfer = _mutants("resnet18_transfer")
-    assert "for param in model.parameters():" not in transfer["freeze-removed@build_model:9"].source
-    assert "optim.Adam(model.parameters(), lr=0.001)" in transfer["optimizer-all-parameters@make_optimizer:16"].source
+    assert "for param in model.parameters():" not in transfer["freeze-removed@build_model:16"].source
+    assert "optim.Adam(model.parameters(), lr=0.001)" in transfer["optimizer-all-parameters@make_optimizer:25"].source
     batchnorm = _mutants("batchnorm_cnn")
-    assert "self.bn1 = nn.Identity()" in batchnorm["batchnorm-removed@__init__:28"].source
-    assert batchnorm["channels-changed@__init__:27"].description.startswith(
+    assert "self.bn1 = nn.Identity()" in batchnorm["batchnorm-removed@__init__:41"].source
+    assert batchnorm["channels-changed@__init__:40"].description.startswith(
         "conv1's output channels 16 → 32 (bn1 and conv2 to match)")
 
 
@@ -157,14 +157,14 @@ def test_validate_mutants(tmp_path: Path) -> None:
     proc = run_cli("validate", "mnist_simplecnn", "--only", "output_shape,architecture", "--mutants", "--jobs", "2",
                    "--out", str(tmp_path), timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "no check catches: ReLU after conv2 removed in SimpleCNN.forward (line 34)" in proc.stdout
+    assert "no check catches: ReLU after conv2 removed in SimpleCNN.forward (line 47)" in proc.stdout
     data = json.loads((tmp_path / "mutants.json").read_text())
     assert data["reference"] == {"score": 4, "max_score": 4, "not_passed": [], "full_marks": True}
     assert data["checks"] == ["output_shape", "architecture"] and data["idle_checks"] == []
     rows = {r["id"]: r for r in data["rows"]}
     assert len(rows) == 20 and all(r["graded"] for r in rows.values())
-    assert rows["kernel-changed@__init__:28"]["caught_by"] == ["architecture"]
-    assert rows["stride-changed@__init__:28"]["score"] == 0  # fc1 no longer fits: every check fails
-    assert "relu-removed@forward:34" in data["survivors"]
-    assert "- no check catches: ReLU after conv2 removed in SimpleCNN.forward (line 34) (relu-removed@forward:34)" \
+    assert rows["kernel-changed@__init__:39"]["caught_by"] == ["architecture"]
+    assert rows["stride-changed@__init__:39"]["score"] == 0  # fc1 no longer fits: every check fails
+    assert "relu-removed@forward:47" in data["survivors"]
+    assert "- no check catches: ReLU after conv2 removed in SimpleCNN.forward (line 47) (relu-removed@forward:47)" \
         in (tmp_path / "mutants.md").read_text().splitlines()

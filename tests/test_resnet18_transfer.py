@@ -46,7 +46,7 @@ MESSAGES = {
     "wrapper_layer4_unfrozen": {"frozen_layers": ["model.layer4 is still trainable (requires_grad=True)", ": 15 tensors",
                                                   "leave model.layer4 frozen"]},
     "sequential_head": {"architecture": ["20 Conv2d as expected",
-                                         "2 Linear (expected 1): fc is Sequential(Linear(512, 256), ReLU, Dropout, Linear(256, 10))",
+                                         "2 Linear (expected 1): fc is Sequential(Linear(512, 256), ReLU, Dropout(p=0.4), Linear(256, 10))",
                                          "replace fc by one nn.Linear(512, 10)"]},
 }
 
