@@ -98,10 +98,11 @@ def _run_steps(spec: AssignmentSpec, steps: AssignSteps, options: GradeOptions, 
     from grader.authoring.record import record_reference
 
     if steps.record:
-        for protocol in _protocols(spec, options):
+        protocols = _protocols(spec, options)
+        for protocol in protocols:
             try:
                 record_reference(spec, protocol=protocol, seeds=steps.seeds, options=options, progress=progress,
-                                 log=log, metrics_only=protocol != _protocols(spec, options)[0])
+                                 log=log, metrics_only=protocol != protocols[0])
             except RuntimeError as exc:
                 raise AssignError(f"recording the reference failed: {exc}") from None
     if not steps.validate:

@@ -8,6 +8,8 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+import tomllib
+
 from grader.authoring.master import (
     INSTRUCTOR_ONLY,
     README_ONLY,
@@ -17,7 +19,7 @@ from grader.authoring.master import (
     MasterCell,
     MasterError,
 )
-from grader.authoring.solutions import MarkerError, SplitCell, split_cell
+from grader.authoring.solutions import MarkerError, SplitCell, python_of, split_cell
 from grader.spec.catalog import Spec
 from grader.spec.code import parse_spec
 from grader.spec.table import SpecError
@@ -69,8 +71,6 @@ def _spec(master: Master) -> Spec:
     data = master.spec_cell.source.encode()
     where = Path(master.where(master.spec_cell))
     try:
-        import tomllib
-
         kind = tomllib.loads(master.spec_cell.source).get("kind", "code")
     except tomllib.TOMLDecodeError:
         kind = "code"  # the parser below reports the TOML error with its line
@@ -92,10 +92,8 @@ def _split(master: Master, cell: MasterCell) -> SplitCell:
 
 def _check_parses(master: Master, cell: MasterCell, student: str) -> None:
     """The student's copy of a cell must still be Python (so that the starter imports)."""
-    from grader.authoring.solutions import _without_magics
-
     try:
-        ast.parse(_without_magics(student))
+        ast.parse(python_of(student))
     except SyntaxError as exc:
         raise master.error(cell, f"the student's copy of this cell is not valid Python once its solution is "
                                  f"replaced ({exc.msg}, line {exc.lineno} of the student's copy: "
@@ -105,10 +103,8 @@ def _check_parses(master: Master, cell: MasterCell, student: str) -> None:
 
 def _check_entries(master: Master, spec: Spec, reference: str) -> None:
     """The reference defines every name the spec's `entry` lists."""
-    from grader.authoring.solutions import _without_magics
-
     try:
-        tree = ast.parse(_without_magics(reference))
+        tree = ast.parse(python_of(reference))
     except SyntaxError as exc:
         raise MasterError(f"{master.path.name}: the reference (every code cell not tagged skip-grading) is not valid "
                           f"Python: {exc.msg}, line {exc.lineno}: {(exc.text or '').strip()!r}") from None
@@ -161,22 +157,22 @@ def _percent(cells: list[MasterCell], split: dict[int, SplitCell]) -> str:
     """The starter as a percent-format .py (what jupytext reads)."""
     import jupytext
 
-    notebook = _notebook_of(cells, {c.number: s.student for c, s in ((c, split.get(c.number)) for c in cells) if s})
-    notebook.metadata = {"jupytext": {"cell_metadata_filter": "tags,-all", "notebook_metadata_filter": "-all"}}
+    notebook = _notebook_of(cells, {number: s.student for number, s in split.items()},
+                            {"jupytext": {"cell_metadata_filter": "tags,-all", "notebook_metadata_filter": "-all"}})
     return jupytext.writes(notebook, fmt="py:percent")
 
 
-def _notebook_of(cells: list[MasterCell], sources: dict[int, str]):
+def _notebook_of(cells: list[MasterCell], sources: dict[int, str], metadata: dict):
+    """A notebook of `cells` (a cell's source replaced where `sources` has it), with `metadata`."""
     import nbformat
 
     made = []
     for c in cells:
         tags = _kept_tags(c)
-        metadata = {"tags": tags} if tags else {}
         new = nbformat.v4.new_code_cell if c.kind == "code" else nbformat.v4.new_markdown_cell
-        made.append(new(sources.get(c.number, c.source), metadata=metadata))
+        made.append(new(sources.get(c.number, c.source), metadata={"tags": tags} if tags else {}))
     notebook = nbformat.v4.new_notebook(cells=made)
-    notebook.metadata.update(_NOTEBOOK_METADATA)
+    notebook.metadata.update(metadata)
     return notebook
 
 
@@ -195,9 +191,7 @@ def _ipynb(percent: str) -> str:
 
 
 def _notebook(cells: list[MasterCell], sources: dict[int, str]) -> str:
-    notebook = _notebook_of(cells, sources)
-    notebook.metadata.pop("jupytext", None)
-    return _ipynb_text(notebook)
+    return _ipynb_text(_notebook_of(cells, sources, {"kernelspec": _NOTEBOOK_METADATA["kernelspec"]}))
 
 
 def _ipynb_text(notebook) -> str:

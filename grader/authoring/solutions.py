@@ -96,12 +96,12 @@ def _join_or_add(blocks: list[Block], block: Block) -> None:
 
 def _parse_or_none(source: str) -> ast.Module | None:
     try:
-        return ast.parse(_without_magics(source))
+        return ast.parse(python_of(source))
     except SyntaxError:
         return None
 
 
-def _without_magics(source: str) -> str:
+def python_of(source: str) -> str:
     """IPython's `%magic` and `!shell` lines as Python sees them after IPython transforms the cell."""
     from IPython.core.inputtransformer2 import TransformerManager
 
