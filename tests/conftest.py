@@ -13,6 +13,7 @@ import pytest
 from pool import POOL
 
 from grader.execute.sandbox import NOBODY, WORKER_UID_BASE
+from grader.processes import become_subreaper, process_tree
 from grader.results import Kind
 from grader.spec.catalog import spec_kind
 
@@ -63,6 +64,12 @@ def grade_cli(assignment: str, submission: Path, out: Path, *extra: str) -> Grad
                   (out / "report.html").read_text())
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """This test process (each of `pytest -n`'s workers) adopts the orphans of the graders it starts, so that a
+    process a hand-in left behind is still found among its descendants (nobody_processes)."""
+    become_subreaper()
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     POOL.close()
 
@@ -84,17 +91,18 @@ def _process(pid: str) -> tuple[int, str, str] | None:
 
 
 def nobody_processes() -> list[str]:
-    """Processes of sandboxed children started from this checkout's Python (other checkouts may be grading too):
-    as root, those of user nobody or of a batch worker's user; otherwise those of this user in another PID
-    namespace, where bubblewrap puts them; not the idle servers of the session's pool (tests/pool.py). Skips the
-    test, with why, where neither can be told."""
+    """Processes of sandboxed children that this test process started (its descendants: it adopts orphans, see
+    pytest_configure; other test workers and checkouts may be grading too) from this checkout's Python: as root,
+    those of user nobody or of a batch worker's user; otherwise those of this user in another PID namespace, where
+    bubblewrap puts them; not the idle servers of the session's pool (tests/pool.py). Skips the test, with why,
+    where neither can be told."""
     root = os.geteuid() == 0
     if not root and not shutil.which("bwrap"):
         pytest.skip("cannot tell a sandboxed child's processes from the tests' own: not root, and no bubblewrap "
                     "(whose PID namespaces would set them apart)")
     ours = os.readlink("/proc/self/ns/pid")
     found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+    for pid in map(str, process_tree(os.getpid())[1:]):
         seen = _process(pid)
         if seen is None or sys.executable not in seen[2]:
             continue

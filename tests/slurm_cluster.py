@@ -7,8 +7,10 @@ is skipped with the exact reason, which is also written to the terminal. `.ci/sl
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import tempfile
 import subprocess
 import time
 from pathlib import Path
@@ -58,7 +60,23 @@ def _start() -> str:
 
 @pytest.fixture(scope="session")
 def slurm(request: pytest.FixtureRequest) -> dict:
-    """{"partition", "node", "cores", "memory_mb", "conf"} of a running single-node Slurm, or skip."""
+    """{"partition", "node", "cores", "memory_mb", "conf"} of a running single-node Slurm, or skip. One test worker
+    at a time looks and starts it (`pytest -n`: the others then find it running)."""
+    with open(Path(tempfile.gettempdir()) / "cnn-grader-slurm-fixture.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        node, why = _running_or_started()
+    if node is None:
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        capture = request.config.pluginmanager.get_plugin("capturemanager")
+        if reporter is not None and capture is not None:
+            with capture.global_and_fixture_disabled():
+                reporter.write_line(f"\n[slurm fixture] {why}", yellow=True)
+        pytest.skip(why)
+    return {"partition": PARTITION, **node, "conf": os.environ.get("SLURM_CONF", "/etc/slurm/slurm.conf")}
+
+
+def _running_or_started() -> tuple[dict | None, str]:
+    """The partition's node (after running .ci/slurm-up if it was not up), or (None, why there is none)."""
     node, why = _node()
     if node is None:
         first = why
@@ -69,11 +87,5 @@ def slurm(request: pytest.FixtureRequest) -> dict:
                 break
             time.sleep(1)
         if node is None:
-            reason = f"no Slurm: {why}" + (f" (before .ci/slurm-up: {first})" if why != first else "")
-            reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-            capture = request.config.pluginmanager.get_plugin("capturemanager")
-            if reporter is not None and capture is not None:
-                with capture.global_and_fixture_disabled():
-                    reporter.write_line(f"\n[slurm fixture] {reason}", yellow=True)
-            pytest.skip(reason)
-    return {"partition": PARTITION, **node, "conf": os.environ.get("SLURM_CONF", "/etc/slurm/slurm.conf")}
+            return None, f"no Slurm: {why}" + (f" (before .ci/slurm-up: {first})" if why != first else "")
+    return node, ""
