@@ -14,8 +14,15 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from pathlib import Path
+from queue import Empty
 from typing import Any
+
+from jupyter_client.asynchronous import AsyncKernelClient
+
+IOPUB_PROBE_SECONDS = 0.02
+"""How long the client waits for the kernel's first IOPub message before it asks again (jupyter_client: 0.2 s)."""
 
 KERNEL_SWITCH = "GRADER_NOTEBOOK_KERNEL"
 """Environment variable: 'launch' starts each notebook's kernel as a new interpreter (the comparison baseline)."""
@@ -69,6 +76,34 @@ class ForkedProcess:
         self.send_signal(signal.SIGTERM)
 
 
+class PromptClient(AsyncKernelClient):
+    """jupyter_client's kernel client, ready as soon as the kernel answers on both channels. jupyter_client's own
+    asks again only after 200 ms when the kernel's first IOPub messages were published before the subscription
+    reached it (almost always, with a kernel this quick to start), and then waits for 200 ms of IOPub silence;
+    nbclient only reads the IOPub messages of the cell it runs, so neither wait is needed."""
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:
+                    await self.iopub_channel.get_msg(timeout=IOPUB_PROBE_SECONDS)
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    return
+            if not await self.is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+
 def start_forked_kernel(runtime: Path, env: dict[str, str], arguments: list[str], channel_fd: int) -> Any:
     """Write a connection file (IPC transport under `runtime`), fork a kernel process that serves it with
     `arguments` (IPKernelApp options) and `env`, and return an AsyncKernelManager that has adopted it."""
@@ -91,7 +126,8 @@ def _adopting_manager(connection_file: str, process: ForkedProcess) -> Any:
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.provisioning import LocalProvisioner
 
-    manager = AsyncKernelManager(kernel_name="python3", transport="ipc", connection_file=connection_file)
+    manager = AsyncKernelManager(kernel_name="python3", transport="ipc", connection_file=connection_file,
+                                 client_factory=PromptClient)
     manager.load_connection_file(connection_file)
     manager._connection_file_written = True  # so that cleaning up removes it, as for a kernel it started
     provisioner = LocalProvisioner(kernel_id=str(process.pid), kernel_spec=manager.kernel_spec, parent=manager)

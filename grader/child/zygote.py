@@ -33,6 +33,8 @@ from grader.processes import apply_rlimits, become_subreaper, kill_children
 PR_SET_DUMPABLE = 4
 POLL_SECONDS = 0.05
 """How often the server looks whether the running child has exited."""
+NOTEBOOK_MINOR_VERSIONS = (0, 4, 5)
+"""nbformat 4 minor versions whose schema validators the server builds before it forks."""
 
 
 def preload() -> None:
@@ -47,12 +49,19 @@ def preload() -> None:
 
     import grader.child.worker  # noqa: F401
     import grader.probes  # noqa: F401
-    # what a notebook hand-in's child drives its kernel with, and what the kernel it forks runs on (ipykernel itself
-    # is imported after the fork: it reads its parent's pid as it is imported)
+    # what a notebook hand-in's child drives its kernel with, and the kernel it forks (ipykernel's debugger support
+    # imports debugpy: 0.1-0.2 s a kernel otherwise); nbformat's schema validators for the versions notebooks come in
+    # (Colab writes 4.0, Jupyter 4.4 and 4.5): building one takes 50-90 ms, the first time a notebook is read
     import IPython  # noqa: F401
+    import ipykernel.debugger  # noqa: F401
+    import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.kernelapp  # noqa: F401
     import jupyter_client.manager  # noqa: F401
     import nbclient  # noqa: F401
-    import nbformat  # noqa: F401
+    import nbformat.validator
+
+    for minor in NOTEBOOK_MINOR_VERSIONS:
+        nbformat.validator.get_validator(version=4, version_minor=minor)
 
 
 def _prctl(option: int, value: int) -> None:
