@@ -74,7 +74,8 @@ def test_hostile_submissions_cannot_harm_the_server_or_the_next_submission(gradi
 
 
 def test_a_batch_workers_child_can_ask_who_it_runs_as(grading: api.Grading) -> None:
-    """A batch worker's uid has no passwd entry; getpass.getuser() (torch's compile caches call it) still works."""
-    with closing(ForkServerChild(grading.sandbox.for_worker(3))) as server:
+    """The leased uid a server's children run as has no passwd entry; getpass.getuser() (torch's compile caches call
+    it) still works."""
+    with closing(ForkServerChild(grading.sandbox)) as server:
         result = api.grade_with(grading, HOSTILE / "asks_who_runs_it.py", executor=server)
     assert _outcome(result) == [("passed", p) for p in (2.0, 2.0, 1.0, 1.0, 2.0)], [c.found for c in result.checks]

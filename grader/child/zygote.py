@@ -53,6 +53,8 @@ def preload() -> None:
     # imports debugpy: 0.1-0.2 s a kernel otherwise); nbformat's schema validators for the versions notebooks come in
     # (Colab writes 4.0, Jupyter 4.4 and 4.5): building one takes 50-90 ms, the first time a notebook is read
     import IPython  # noqa: F401
+
+    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # debugpy's warning that -I's frozen modules hide breakpoints
     import ipykernel.debugger  # noqa: F401
     import ipykernel.ipkernel  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401

@@ -12,7 +12,6 @@ codes stay with the caller.
 from __future__ import annotations
 
 import hashlib
-import os
 import queue
 import tempfile
 from dataclasses import dataclass, replace
@@ -79,18 +78,12 @@ class GraderPlugin(WorkerPlugin):
         except RuntimeError as exc:
             self.problem = f"worker {worker.address}: {exc}"
             return
-        for thread in range(worker.state.nthreads):
-            self.executors.put(ForkServerChild(sandbox.for_worker(_slot(thread))))
+        for _ in range(worker.state.nthreads):
+            self.executors.put(ForkServerChild(sandbox))  # each leases a user of its own
 
     def teardown(self, worker: Any) -> None:
         while not self.executors.empty():
             self.executors.get().close()
-
-
-def _slot(thread: int) -> int:
-    """A worker slot of its own for each thread of each Dask worker process on a node (so its children
-    run as a user of their own; after the local pool's slots, pids are below 2**22)."""
-    return 1000 + os.getpid() * 64 + thread
 
 
 def grade_package(package: JobPackage) -> tuple[str, bytes]:

@@ -16,6 +16,7 @@ from grader.execute.forkserver import ForkServer, ForkServerError
 from grader.execute.launch import run_child
 from grader.execute.sandbox import Sandbox
 from grader.execute.session import EventFn
+from grader.execute.uids import UidLease, leased
 
 
 class Executor(Protocol):
@@ -44,7 +45,12 @@ class OneOffChild:
         self.description = "one-off children"
 
     def run(self, job: ChildJob, on_event: EventFn) -> ChildReport:
-        return run_child(job, self.sandbox, on_event)
+        sandbox, lease = leased(self.sandbox)
+        try:
+            return run_child(job, sandbox, on_event)
+        finally:
+            if lease is not None:
+                lease.release()
 
     def close(self) -> None:
         pass
@@ -52,34 +58,38 @@ class OneOffChild:
 
 class ForkServerChild:
     """Children forked by one preloaded server (started on the first job, restarted when it breaks);
-    a job the server broke down on is measured again in a one-off child."""
+    a job the server broke down on is measured again in a one-off child. The server and its children run as a
+    user leased for as long as the server lives (grader.execute.uids)."""
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.server: ForkServer | None = None
+        self.lease: UidLease | None = None
         self.description = "fork servers"
 
     def run(self, job: ChildJob, on_event: EventFn) -> ChildReport:
         if self.server is not None and not self.server.serves(job):
-            self.server.close()
-            self.server = None
+            self.close()
         if self.server is None:
-            self.server = ForkServer(self.sandbox, device=job.device, staged_dir=job.staged_dir,
+            sandbox, self.lease = leased(self.sandbox)
+            self.server = ForkServer(sandbox, device=job.device, staged_dir=job.staged_dir,
                                      torch_hub=job.torch_hub, limits=job.limits)
         try:
-            return run_child(job, self.sandbox, on_event, server=self.server)
+            return run_child(job, self.server.sandbox, on_event, server=self.server)
         except ForkServerError:
-            return run_child(job, self.sandbox, on_event)
+            return run_child(job, self.server.sandbox, on_event)
 
     def close(self) -> None:
         if self.server is not None:
             self.server.close()
             self.server = None
+        if self.lease is not None:
+            self.lease.release()
+            self.lease = None
 
 
 def local_pool(sandbox: Sandbox, *, fork_server: bool) -> ExecutorFactory:
-    """The local batch pool: slot k grades in `sandbox` as its own user (fork server or one-off children)."""
+    """The local batch pool: each slot grades in `sandbox`, as a user of its own (fork server or one-off children)."""
     def factory(slot: int) -> Executor:
-        own = sandbox.for_worker(slot)
-        return ForkServerChild(own) if fork_server else OneOffChild(own)
+        return ForkServerChild(sandbox) if fork_server else OneOffChild(sandbox)
     return factory

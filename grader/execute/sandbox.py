@@ -16,7 +16,7 @@ import shutil
 import site
 import subprocess
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.child.forked_kernel import KERNEL_SWITCH
@@ -26,8 +26,8 @@ from grader.results import Isolation
 
 NOBODY = 65534
 WORKER_UID_BASE = 2_000_000_000
-"""Batch worker k runs its children as user WORKER_UID_BASE + k (when the grader runs as root), so that
-the per-user process limit of one worker's child (a fork bomb) cannot starve another worker's."""
+"""The first of the user ids executors lease for their children (grader.execute.uids), so that the per-user
+process limit of one child (a fork bomb) cannot starve another's."""
 
 CHILD_ROOT = Path("/grading")
 """Where the strong level mounts the child's folders."""
@@ -70,10 +70,6 @@ class Sandbox:
     def drops_root(self) -> bool:
         """Whether the child runs as `uid` (so its writable folders must belong to `uid`)."""
         return self.strong and os.geteuid() == 0
-
-    def for_worker(self, slot: int) -> "Sandbox":
-        """The same sandbox for batch worker `slot`, whose children run as their own user."""
-        return replace(self, uid=WORKER_UID_BASE + slot)
 
     def child_path(self, host: Path, mounts: list[Mount]) -> Path:
         """Where the child sees a host path (identity at the basic level)."""
