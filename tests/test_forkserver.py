@@ -2,10 +2,13 @@
 cannot harm the server or the submissions graded after it in the same server."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from contextlib import closing
 
 import pytest
-from conftest import SUBMISSIONS, data_root, nobody_processes
+from conftest import REPO, SUBMISSIONS, data_root, nobody_processes
 
 from grader import api
 from grader.execute.executor import ForkServerChild
@@ -79,3 +82,30 @@ def test_a_batch_workers_child_can_ask_who_it_runs_as(grading: api.Grading) -> N
     with closing(ForkServerChild(grading.sandbox)) as server:
         result = api.grade_with(grading, HOSTILE / "asks_who_runs_it.py", executor=server)
     assert _outcome(result) == [("passed", p) for p in (2.0, 2.0, 1.0, 1.0, 2.0)], [c.found for c in result.checks]
+
+
+CUDNN_PRELOAD = """import json, os
+import torch  # as the server has it, before it opens cuDNN
+from grader.child.zygote import preload_cudnn
+threads = len(os.listdir('/proc/self/task'))
+opened = preload_cudnn()
+print(json.dumps({"opened": opened, "threads_added": len(os.listdir('/proc/self/task')) - threads,
+                  "cuda_initialized": torch.cuda.is_initialized(),
+                  "mapped": sorted({line.split()[-1].rsplit('/', 1)[-1] for line in open('/proc/self/maps')
+                                    if 'libcudnn_' in line})}))
+"""
+
+
+def test_a_gpu_server_opens_cudnns_libraries_without_touching_cuda() -> None:
+    """A fork server for a CUDA device opens cuDNN's sub-libraries before it forks (each child would open them on
+    its first convolution), and nothing else: no thread started, no CUDA initialised (a context must never be
+    inherited through fork). Runs wherever torch ships cuDNN, a GPU or not."""
+    proc = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(REPO)!r})\n" + CUDNN_PRELOAD],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    seen = json.loads(proc.stdout.splitlines()[-1])
+    if not seen["opened"]:
+        pytest.skip("this torch build has no cuDNN (libcudnn.so is not loaded with torch)")
+    assert any(name.startswith("libcudnn_engines") for name in seen["opened"]), seen["opened"]
+    assert set(seen["opened"]) <= set(seen["mapped"])
+    assert seen["threads_added"] == 0 and seen["cuda_initialized"] is False

@@ -73,7 +73,7 @@ class ForkServer:
         env = child_env(home, self.limits.threads, self.device, None)
         use_cuda = self.device.startswith("cuda")
         argv = worker_command("zygote", self.sandbox, str(theirs.fileno()),
-                              *(["--wipe-scratch"] if self.sandbox.strong else []))
+                              *(["--wipe-scratch"] if self.sandbox.strong else []), *(["--cuda"] if use_cuda else []))
         cmd = self.sandbox.command(argv, self.mounts, cwd=home, gpu=use_cuda)
         log = open(self.root / "server.log", "wb")
         limits = rlimits_for(self.limits, None, use_cuda)
