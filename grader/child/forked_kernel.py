@@ -19,10 +19,13 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
+import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
 
 IOPUB_PROBE_SECONDS = 0.02
 """How long the client waits for the kernel's first IOPub message before it asks again (jupyter_client: 0.2 s)."""
+RECONNECT_MS = 5
+"""How soon the client's sockets try again to connect to a kernel that has not bound its sockets yet (ZMQ: 100)."""
 
 KERNEL_SWITCH = "GRADER_NOTEBOOK_KERNEL"
 """Environment variable: 'launch' starts each notebook's kernel as a new interpreter (the comparison baseline)."""
@@ -80,7 +83,12 @@ class PromptClient(AsyncKernelClient):
     """jupyter_client's kernel client, ready as soon as the kernel answers on both channels. jupyter_client's own
     asks again only after 200 ms when the kernel's first IOPub messages were published before the subscription
     reached it (almost always, with a kernel this quick to start), and then waits for 200 ms of IOPub silence;
-    nbclient only reads the IOPub messages of the cell it runs, so neither wait is needed."""
+    nbclient only reads the IOPub messages of the cell it runs, so neither wait is needed. Its sockets connect while
+    the forked kernel is still starting, and try again every few milliseconds until it listens (ZMQ: every 100)."""
+
+    def start_channels(self, *args: Any, **kwargs: Any) -> None:
+        self.context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_MS)  # the default for the sockets made from now on
+        super().start_channels(*args, **kwargs)
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
