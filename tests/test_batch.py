@@ -196,8 +196,10 @@ def test_rerun_regrades_only_what_changed(tmp_path: Path, needs_data: Path) -> N
 
 
 @pytest.mark.parametrize("bad", ["missing", "not_a_zip", "bad_roster", "bad_database"])
-def test_batch_setup_problems_are_one_clear_message(tmp_path: Path, bad: str) -> None:
+def test_batch_setup_problems_are_one_clear_message(tmp_path: Path, bad: str, request: pytest.FixtureRequest) -> None:
     source, extra = tmp_path / "class", []
+    if bad == "bad_database":
+        request.getfixturevalue("needs_data")  # the batch looks for its dataset before it opens the database
     if bad == "not_a_zip":
         source = tmp_path / "class.zip"
         source.write_text("not a zip")
