@@ -32,7 +32,7 @@ from grader.processes import apply_rlimits, become_subreaper, kill_children
 
 PR_SET_DUMPABLE = 4
 POLL_SECONDS = 0.05
-"""How often the server looks whether the running child has exited."""
+"""How often the server looks whether the running child has exited, where it has no pidfd to wait on."""
 NOTEBOOK_MINOR_VERSIONS = (0, 4, 5)
 """nbformat 4 minor versions whose schema validators the server builds before it forks."""
 
@@ -58,6 +58,12 @@ def preload() -> None:
     import ipykernel.debugger  # noqa: F401
     import ipykernel.ipkernel  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401
+    # what ipykernel imports as a kernel initialises (its debugger's, the shell's inspector, completer and %store)
+    import IPython.core.completerlib  # noqa: F401
+    import IPython.core.debugger  # noqa: F401
+    import IPython.core.oinspect  # noqa: F401
+    import IPython.extensions.storemagic  # noqa: F401
+    import tornado.platform.asyncio  # noqa: F401
     import jupyter_client.manager  # noqa: F401
     import nbclient  # noqa: F401
     import nbformat.validator
@@ -129,10 +135,12 @@ def _child(request: dict[str, Any], fds: list[int], server: socket.socket) -> No
 
 
 class _Running:
-    """The one child being graded: its pid and, once it has exited, its status."""
+    """The one child being graded: its pid, a pidfd that becomes readable the moment it exits (so the server
+    answers then, not on its next poll) and, once it has exited, its status."""
 
     def __init__(self, pid: int = 0) -> None:
         self.pid, self.status = pid, None
+        self.exit_fd = _pidfd(pid) if pid else None
 
     def poll(self) -> bool:
         """True once the child has exited. When it does, every process it started is killed too,
@@ -145,7 +153,23 @@ class _Running:
             if done:
                 self.status = status
                 kill_children()
+                self.close()
         return self.status is not None
+
+    def close(self) -> None:
+        """Let go of the pidfd (the server forgets this child)."""
+        if self.exit_fd is not None:
+            os.close(self.exit_fd)
+            self.exit_fd = None
+
+    def wait(self, timeout: float) -> None:
+        """Until the child has exited, or for `timeout` seconds."""
+        end = time.monotonic() + timeout
+        while not self.poll() and (left := end - time.monotonic()) > 0:
+            if self.exit_fd is not None:
+                select.select([self.exit_fd], [], [], left)
+            else:
+                time.sleep(min(POLL_SECONDS, left))
 
     @property
     def returncode(self) -> int | None:
@@ -154,19 +178,30 @@ class _Running:
         return -os.WTERMSIG(self.status) if os.WIFSIGNALED(self.status) else os.WEXITSTATUS(self.status)
 
 
+def _pidfd(pid: int) -> int | None:
+    """A pidfd for `pid` (Linux 5.3+), or None where there is none: the server then polls."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
 def serve(sock: socket.socket, wipe_scratch: bool) -> None:
     """Answer the parent's requests until it closes the socket. `wipe_scratch`: empty /tmp and
     /dev/shm after each child (only inside the sandbox, where they are the sandbox's own)."""
     child = _Running()
     while True:
         running = child.pid and not child.poll()
-        if not select.select([sock], [], [], POLL_SECONDS if running else None)[0]:
+        exited = [child.exit_fd] if running and child.exit_fd is not None else []
+        timeout = POLL_SECONDS if running and not exited else None
+        if sock not in select.select([sock, *exited], [], [], timeout)[0]:
             continue
         message, fds, _, _ = socket.recv_fds(sock, 1 << 20, 3)
         if not message:
             return
         request = json.loads(message)
         if request["op"] == "spawn":
+            child.close()
             child = _Running(os.fork())
             if child.pid == 0:
                 _child(request, fds, sock)
@@ -174,9 +209,7 @@ def serve(sock: socket.socket, wipe_scratch: bool) -> None:
                 os.close(fd)
             reply: dict[str, Any] = {"pid": child.pid}
         elif request["op"] == "wait":
-            end = time.monotonic() + float(request["timeout"])
-            while not child.poll() and time.monotonic() < end:
-                time.sleep(POLL_SECONDS)
+            child.wait(float(request["timeout"]))
             reply = {"returncode": child.returncode}
         elif request["op"] == "kill":
             if child.pid and not child.poll():
@@ -189,6 +222,7 @@ def serve(sock: socket.socket, wipe_scratch: bool) -> None:
             for scratch in ("/tmp", "/dev/shm") if wipe_scratch else ():
                 _wipe(scratch)
             reply = {"returncode": child.returncode, "killed": killed}
+            child.close()
             child = _Running()
         else:
             reply = {"error": f"unknown op {request['op']!r}"}
