@@ -111,7 +111,7 @@ class FakeChild:
         self.stdout, self.stderr = open(out_r, "rb", buffering=0), open(err_r, "rb", buffering=0)
         self.returncode: int | None = None
         self.clock_root = os.getpid()
-        self.killed = False
+        self.killed = self.server_lost = False
 
     def send(self, *events: object, raw: bytes = b"") -> None:
         os.write(self.write_fd, b"".join(encode_event(e) for e in events) + raw)

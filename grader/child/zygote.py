@@ -30,6 +30,7 @@ from typing import Any
 from grader.contract import CHANNEL_FD
 from grader.processes import apply_rlimits, become_subreaper, kill_children
 
+PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 POLL_SECONDS = 0.05
 """How often the server looks whether the running child has exited, where it has no pidfd to wait on."""
@@ -107,10 +108,13 @@ def _wipe(folder: str) -> None:
             pass
 
 
-def _child(request: dict[str, Any], fds: list[int], server: socket.socket) -> None:
+def _child(request: dict[str, Any], fds: list[int], server: socket.socket, server_pid: int) -> None:
     """In the forked child: become a fresh grading process and run the worker; never returns."""
     try:
         server.close()
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # a child whose server died (it may have killed it) goes with it
+        if os.getppid() != server_pid:
+            os._exit(70)  # the server died before that took hold
         os.setsid()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD, signal.SIGPIPE):
             signal.signal(signum, signal.SIG_DFL)
@@ -202,9 +206,10 @@ def serve(sock: socket.socket, wipe_scratch: bool) -> None:
         request = json.loads(message)
         if request["op"] == "spawn":
             child.close()
+            server_pid = os.getpid()
             child = _Running(os.fork())
             if child.pid == 0:
-                _child(request, fds, sock)
+                _child(request, fds, sock, server_pid)
             for fd in fds:
                 os.close(fd)
             reply: dict[str, Any] = {"pid": child.pid}

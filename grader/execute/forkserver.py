@@ -166,13 +166,14 @@ class ForkedChild:
         """The server's whole sandbox: it idles while its child runs, so the child is what is charged."""
         self.returncode: int | None = None
         self.finished = False
+        self.server_lost = False
 
     def wait(self, timeout: float) -> None:
         if self.returncode is None and not self.finished:
             try:
                 self.returncode = self.server.request("wait", timeout).get("returncode")
             except ForkServerError:
-                self.finished = True
+                self.finished = self.server_lost = True
 
     def kill(self) -> None:
         if not self.finished:
@@ -181,6 +182,6 @@ class ForkedChild:
                 code = self.server.request("kill").get("returncode")
                 self.returncode = code if self.returncode is None else self.returncode
             except ForkServerError:
-                pass  # the server and its sandbox, with every process in it, are gone
+                self.server_lost = True  # the server and its sandbox, with every process in it, are gone
         for stream in (self.stdout, self.stderr):
             stream.close()

@@ -43,6 +43,8 @@ class Server(Protocol):
 class FreshChild:
     """A child started as a new process (a new interpreter in a new sandbox)."""
 
+    server_lost = False
+
     def __init__(self, proc: subprocess.Popen) -> None:
         self.proc, self.stdout, self.stderr = proc, proc.stdout, proc.stderr
         self.clock_root = proc.pid

@@ -25,6 +25,8 @@ class ChildProcess(Protocol):
 
     stdout: IO[bytes]
     stderr: IO[bytes]
+    server_lost: bool
+    """The fork server it was forked from died while it ran (a submission can kill its parent process)."""
 
     @property
     def returncode(self) -> int | None: ...
@@ -104,7 +106,7 @@ def pump(proc: ChildProcess, read_fd: int, session: Session, out_dir: Path, gpu:
         gpu.poll(set())
         session.report.gpu_contended |= gpu.contended
     if not session.done:
-        session.died(proc.returncode)
+        session.died(proc.returncode, server_lost=proc.server_lost)
     selector.close()
 
 

@@ -153,8 +153,17 @@ class Session:
                 f"importing the submission took too long ({how}); top-level training code must be under "
                 "`if __name__ == \"__main__\":`")
 
-    def died(self, returncode: int | None) -> None:
-        """The child ended before it said it was done."""
+    def died(self, returncode: int | None, server_lost: bool = False) -> None:
+        """The child ended before it said it was done. When its fork server died meanwhile (the submission can kill
+        its parent process, which takes the child down a moment later), nothing it measured counts: how much it
+        got through first is a race, and grading must not depend on one."""
+        if server_lost:
+            self.pending, self.current = [c.id for c in self.job.checks], None
+            self.report.outcomes.clear()
+            self.stop(OutcomeKind.CRASHED, "the grading server was killed while the submission ran (did it signal "
+                                           "its parent process?)")
+            self.report.load_error = self.report.load_error or "the grading server was killed while the submission ran"
+            return
         last_error = self.stderr.text().strip().splitlines()[-1:] or [""]
         self.stop(OutcomeKind.CRASHED, describe_exit(returncode)
                   + (f"; its last error output: {last_error[0][:200]}" if last_error[0] else ""))
