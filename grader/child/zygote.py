@@ -68,6 +68,14 @@ def preload() -> None:
     import jupyter_client.manager  # noqa: F401
     import nbclient  # noqa: F401
     import nbformat.validator
+    from jupyter_client.provisioning.factory import KernelProvisionerFactory
+
+    import grader.child.forked_kernel  # noqa: F401
+    import grader.child.kernel  # noqa: F401
+    import grader.child.salvage  # noqa: F401
+    import grader.submission.notebook  # noqa: F401
+
+    KernelProvisionerFactory.instance()  # reads every installed package's entry points (8 ms a kernel otherwise)
 
     for minor in NOTEBOOK_MINOR_VERSIONS:
         nbformat.validator.get_validator(version=4, version_minor=minor)
