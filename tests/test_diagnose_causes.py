@@ -151,3 +151,15 @@ def test_a_real_hand_in_with_its_class_names_under_the_main_guard_reads_why(tmp_
                           "when the grader imports your file and calls your functions")
     assert hint == "set `classes` at the top level of your file, outside the main guard"
     assert "Cause: `classes` is set only under" in graded.results["output"]
+
+
+def test_a_load_error_that_is_no_exception_reads_without_a_dangling_colon() -> None:
+    """A submission that killed its fork server (tests/test_forkserver.py grades one) is told what it did and what to
+    do instead; a load error that names no exception opens with its own words, not with ': '."""
+    from grader.judge.diagnose import Cause, diagnose
+
+    found = diagnose("", "the grading server was killed while the submission ran")
+    assert found.cause == Cause.SIGNALLED_GRADER.value
+    assert found.summary.startswith("the grading server was killed while the submission ran: your code killed")
+    assert found.fix == "send signals only to processes your own code started"
+    assert diagnose("", "killed by SIGKILL while being imported").summary == "killed by SIGKILL while being imported"

@@ -45,6 +45,7 @@ class Cause(str, Enum):
     REMOVED_API = "removed API"
     MISSING_IMPORT = "missing import"
     INPUT = "keyboard input"
+    SIGNALLED_GRADER = "signalled the grader"
     TOO_SLOW = "top-level code too slow"
     NOT_RUN = "needs a line that did not run"
     OTHER = "top-level code failed"
@@ -110,13 +111,16 @@ RULES = (
           "import `{0}` at the top of the file"),
     _rule(Cause.INPUT, r"EOFError",
           "your code waits for keyboard input, and the grader types nothing", "remove `input()`, or {guard}"),
+    _rule(Cause.SIGNALLED_GRADER, r"grading server was killed",
+          "your code killed the process that runs it (`os.kill(os.getppid(), ...)`, or a signal sent to every "
+          "process it could find)", "send signals only to processes your own code started"),
 )
 
 
 def _exception_text(exception: str, message: str) -> str:
     """'Exception: first line of its message', without the message's own closing colon (a cause follows one)."""
     first = message_line(message)
-    return f"{exception}: {first}" if first else exception
+    return f"{exception}: {first}" if exception and first else first or exception
 
 
 def _match(*texts: str) -> tuple[_Rule, tuple[str, ...]] | None:
