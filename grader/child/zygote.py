@@ -85,8 +85,6 @@ def preload_cudnn() -> list[str]:
     """Open cuDNN's sub-libraries, which cuDNN itself opens on a process's first convolution (about 0.8 s, more
     from a cold page cache, each time in every forked child otherwise). Only loading: nothing calls into CUDA, so
     no driver or context exists before the fork. The names of the libraries opened (none without cuDNN)."""
-    import ctypes
-
     import torch  # noqa: F401 - loads libcudnn.so itself, beside its sub-libraries
 
     front = next((Path(line.split()[-1]) for line in Path("/proc/self/maps").read_text().splitlines()
@@ -201,7 +199,7 @@ def _pidfd(pid: int) -> int | None:
 def serve(sock: socket.socket, wipe_scratch: bool) -> None:
     """Answer the parent's requests until it closes the socket. `wipe_scratch`: empty /tmp and
     /dev/shm after each child (only inside the sandbox, where they are the sandbox's own)."""
-    child = _Running()
+    child, server_pid = _Running(), os.getpid()
     while True:
         running = child.pid and not child.poll()
         exited = [child.exit_fd] if running and child.exit_fd is not None else []
@@ -214,7 +212,6 @@ def serve(sock: socket.socket, wipe_scratch: bool) -> None:
         request = json.loads(message)
         if request["op"] == "spawn":
             child.close()
-            server_pid = os.getpid()
             child = _Running(os.fork())
             if child.pid == 0:
                 _child(request, fds, sock, server_pid)

@@ -50,6 +50,10 @@ class Capture:
         return bytes(self.kept[start:]).decode("utf-8", "replace")
 
 
+SERVER_KILLED = "the grading server was killed while the submission ran"
+"""What a child's report says when its fork server died before the child was done (grader.judge.diagnose names it)."""
+
+
 class Session:
     """One child being driven: its output, deadlines and collected outcomes."""
 
@@ -160,9 +164,8 @@ class Session:
         if server_lost:
             self.pending, self.current = [c.id for c in self.job.checks], None
             self.report.outcomes.clear()
-            self.stop(OutcomeKind.CRASHED, "the grading server was killed while the submission ran (did it signal "
-                                           "its parent process?)")
-            self.report.load_error = self.report.load_error or "the grading server was killed while the submission ran"
+            self.stop(OutcomeKind.CRASHED, f"{SERVER_KILLED} (did it signal its parent process?)")
+            self.report.load_error = self.report.load_error or SERVER_KILLED
             return
         last_error = self.stderr.text().strip().splitlines()[-1:] or [""]
         self.stop(OutcomeKind.CRASHED, describe_exit(returncode)
